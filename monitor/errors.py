@@ -1,0 +1,53 @@
+"""The one exception tree of the monitor.
+
+    MonitorError            anything the monitor reports as a one-line message
+    ├── ConfigError         a bad config file, key or value (exit 2)
+    ├── UsageError          a bad argument or an unknown article (exit 2)
+    ├── FetchError          a page could not be fetched or is not an article page
+    ├── ExtractionError     a page could not be parsed into an article
+    └── StorageError        the data folder cannot be read or written
+
+Errors are raised with their context and turned into a message and an exit code once, in the CLI.
+"""
+
+from __future__ import annotations
+
+
+class MonitorError(Exception):
+    """Base of every error the monitor reports to a user as one line."""
+
+    exit_code = 1
+
+
+class ConfigError(MonitorError):
+    """A config file, key or value is wrong; the message names file, key path and value."""
+
+    exit_code = 2
+
+
+class UsageError(MonitorError):
+    """A command was given an argument it cannot use (bad URL, unknown article)."""
+
+    exit_code = 2
+
+
+class FetchError(MonitorError):
+    """A page could not be fetched; `reason` is short and stable enough to record on a check."""
+
+    def __init__(self, url: str, reason: str, status: int | None = None) -> None:
+        super().__init__(f"{url}: {reason}")
+        self.url = url
+        self.reason = reason
+        self.status = status
+
+
+class ExtractionError(MonitorError):
+    """A page could not be turned into an article."""
+
+
+class StorageError(MonitorError):
+    """The data folder or its index cannot be read or written."""
+
+
+class PageGone(FetchError):
+    """The server answered 404 or 410: the article was taken down or moved without a redirect."""

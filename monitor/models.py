@@ -1,0 +1,262 @@
+"""Plain data passed between the pipeline's stages: fetch -> extract -> store -> diff -> classify.
+
+Every type here is a frozen dataclass with no behaviour beyond conversion to and from JSON-ready
+dicts, so that a stage never needs another stage's internals to read what it was given.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass, field
+from typing import Any
+
+# Text fields of an article that are compared one to one (the body is compared paragraph by paragraph).
+ARTICLE_FIELDS = ("headline", "standfirst", "byline")
+
+
+@dataclass(frozen=True)
+class Article:
+    """What extraction finds in a page: metadata and the body as ordered paragraphs."""
+
+    headline: str | None = None
+    standfirst: str | None = None
+    byline: str | None = None
+    published: str | None = None
+    modified: str | None = None
+    canonical_url: str | None = None
+    paragraphs: list[str] = field(default_factory=list)
+
+    @property
+    def body(self) -> str:
+        """The paragraphs joined by blank lines."""
+        return "\n\n".join(self.paragraphs)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "headline": self.headline,
+            "standfirst": self.standfirst,
+            "byline": self.byline,
+            "published": self.published,
+            "modified": self.modified,
+            "canonical_url": self.canonical_url,
+            "paragraphs": list(self.paragraphs),
+            "body": self.body,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Article:
+        return cls(
+            headline=data.get("headline"),
+            standfirst=data.get("standfirst"),
+            byline=data.get("byline"),
+            published=data.get("published"),
+            modified=data.get("modified"),
+            canonical_url=data.get("canonical_url"),
+            paragraphs=list(data.get("paragraphs") or []),
+        )
+
+
+@dataclass(frozen=True)
+class SiteRule:
+    """Per-site extraction rule from `config/sites/*.toml`: CSS selectors that override the defaults."""
+
+    name: str
+    hosts: tuple[str, ...]
+    headline: str | None = None
+    standfirst: str | None = None
+    byline: str | None = None
+    body: str | None = None
+    drop: tuple[str, ...] = ()
+
+    def matches(self, host: str) -> bool:
+        """True when `host` equals one of the patterns or fits a glob such as `*.example.com`."""
+        host = host.lower()
+        return any(host == pattern or fnmatch.fnmatchcase(host, pattern) for pattern in self.hosts)
+
+
+@dataclass(frozen=True)
+class Page:
+    """A fetched page. `status` 304 means unchanged since the validators sent; then `html` is None."""
+
+    url: str
+    final_url: str
+    status: int
+    html: str | None
+    raw: bytes
+    encoding: str | None
+    etag: str | None
+    last_modified: str | None
+    elapsed_ms: float
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+
+@dataclass(frozen=True)
+class WordSpan:
+    """One run of a word-level diff: `op` is "equal", "insert" or "delete"."""
+
+    op: str
+    text: str
+
+
+@dataclass(frozen=True)
+class SentenceEdit:
+    """One aligned sentence pair: `action` is "equal", "added", "removed" or "changed"."""
+
+    action: str
+    before: str | None
+    after: str | None
+    words: tuple[WordSpan, ...] = ()
+
+
+@dataclass(frozen=True)
+class ParagraphEdit:
+    """One aligned paragraph pair: `action` is "equal", "added", "removed", "changed" or "moved".
+
+    A moved paragraph whose wording also changed carries its sentence edits too.
+    """
+
+    action: str
+    before_index: int | None
+    after_index: int | None
+    before: str | None
+    after: str | None
+    sentences: tuple[SentenceEdit, ...] = ()
+
+
+@dataclass(frozen=True)
+class FieldEdit:
+    """A changed one-line field (headline, standfirst or byline) with its word-level diff."""
+
+    field: str
+    before: str | None
+    after: str | None
+    words: tuple[WordSpan, ...] = ()
+
+
+@dataclass(frozen=True)
+class ArticleDiff:
+    """Everything that differs between two versions of an article.
+
+    `paragraphs` lists every paragraph of both versions in reading order of the new version, with
+    removed paragraphs at their old place, so that a renderer can show the whole article.
+    """
+
+    fields: tuple[FieldEdit, ...]
+    paragraphs: tuple[ParagraphEdit, ...]
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.fields) or any(p.action != "equal" for p in self.paragraphs)
+
+
+CHANGE_KINDS = ("headline", "standfirst", "byline", "quote", "figure", "correction", "text", "minor", "move")
+
+
+@dataclass(frozen=True)
+class Change:
+    """One classified change. `before_value`/`after_value` are for figures, `speaker` for quotes."""
+
+    kind: str
+    action: str
+    before: str | None
+    after: str | None
+    context: str
+    before_value: str | None = None
+    after_value: str | None = None
+    speaker: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "kind": self.kind,
+            "action": self.action,
+            "before": self.before,
+            "after": self.after,
+            "context": self.context,
+        }
+        if self.kind == "figure":
+            data["before_value"] = self.before_value
+            data["after_value"] = self.after_value
+        if self.kind == "quote":
+            data["speaker"] = self.speaker
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Change:
+        return cls(
+            kind=data["kind"],
+            action=data["action"],
+            before=data.get("before"),
+            after=data.get("after"),
+            context=data.get("context", ""),
+            before_value=data.get("before_value"),
+            after_value=data.get("after_value"),
+            speaker=data.get("speaker"),
+        )
+
+
+@dataclass(frozen=True)
+class WatchedArticle:
+    """An article in the store's index and what the last check learnt about it."""
+
+    id: str
+    url: str
+    name: str | None
+    interval_seconds: int | None
+    tags: tuple[str, ...]
+    added_at: str
+    final_url: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    gone: bool = False
+    latest_version: int | None = None
+    last_checked_at: str | None = None
+    last_status: str | None = None
+
+
+@dataclass(frozen=True)
+class VersionRecord:
+    """One stored version: its number (1, 2, ...), when it was fetched and what changed to make it."""
+
+    article_id: str
+    number: int
+    fetched_at: str
+    content_hash: str
+    headline: str | None
+    kinds: tuple[str, ...] = ()
+    final_url: str | None = None
+
+
+CHECK_STATUSES = ("new", "unchanged", "changed", "gone", "error")
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The outcome of checking one article once; failures are data here, not exceptions."""
+
+    url: str
+    article_id: str
+    status: str
+    version: int | None = None
+    previous_version: int | None = None
+    changes: tuple[Change, ...] = ()
+    error: str | None = None
+    http_status: int | None = None
+    duration_ms: float = 0.0
+    final_url: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "url": self.url,
+            "article_id": self.article_id,
+            "status": self.status,
+            "version": self.version,
+            "previous_version": self.previous_version,
+            "changes": [change.to_dict() for change in self.changes],
+            "error": self.error,
+            "http_status": self.http_status,
+            "final_url": self.final_url,
+            "duration_ms": round(self.duration_ms, 1),
+        }
