@@ -1,0 +1,463 @@
+"""Versioned storage: a SQLite index plus one folder of snapshot files per article.
+
+Layout of the data folder:
+
+    monitor.db                      articles, versions, checks (schema version in PRAGMA user_version)
+    <article id>/v0001.json         the extracted article of version 1 and its metadata
+    <article id>/v0001.html.gz      the raw HTML that version was extracted from
+
+A version is stored only when the content hash (headline, standfirst, byline and paragraphs,
+already normalised by extraction) differs from the latest one. Snapshot files are written to a
+temporary name, fsynced and renamed before the index row that points at them is committed, so a
+process killed at any moment leaves either no version or a complete one.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+import sqlite3
+import tempfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from monitor.errors import StorageError, UsageError
+from monitor.models import Article, Change, VersionRecord, WatchedArticle
+
+INDEX_NAME = "monitor.db"
+ID_LENGTH = 10
+MIN_ID_PREFIX = 4
+
+# Each entry moves the schema one version forward; never edit one that has shipped.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE articles (
+        id TEXT PRIMARY KEY,
+        url TEXT NOT NULL UNIQUE,
+        name TEXT,
+        interval_seconds INTEGER,
+        tags TEXT NOT NULL DEFAULT '[]',
+        added_at TEXT NOT NULL,
+        final_url TEXT,
+        etag TEXT,
+        last_modified TEXT,
+        gone INTEGER NOT NULL DEFAULT 0,
+        last_checked_at TEXT,
+        last_status TEXT
+    );
+    CREATE TABLE versions (
+        article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        number INTEGER NOT NULL,
+        fetched_at TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        headline TEXT,
+        kinds TEXT NOT NULL DEFAULT '[]',
+        final_url TEXT,
+        PRIMARY KEY (article_id, number)
+    );
+    CREATE TABLE checks (
+        id INTEGER PRIMARY KEY,
+        article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        checked_at TEXT NOT NULL,
+        status TEXT NOT NULL,
+        http_status INTEGER,
+        duration_ms REAL,
+        version INTEGER,
+        error TEXT
+    );
+    CREATE INDEX checks_by_article ON checks(article_id, checked_at);
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def now_iso() -> str:
+    """The current time as ISO 8601 in UTC with seconds precision."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def article_id_for(url: str) -> str:
+    """A short, stable id derived from the URL, so the same URL gets the same id in every store."""
+    return hashlib.sha256(url.encode("utf-8")).hexdigest()[:ID_LENGTH]
+
+
+def content_hash(article: Article) -> str:
+    """Hash of what a reader sees: the compared fields and the paragraphs, not dates or URLs."""
+    payload = json.dumps(
+        [article.headline, article.standfirst, article.byline, list(article.paragraphs)],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return "sha256:" + hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class VerifyProblem:
+    """One stored version whose snapshot is missing or does not hash to its index entry."""
+
+    article_id: str
+    version: int
+    problem: str
+
+
+class Store:
+    """The data folder: open it with `Store.open(path)` and close it when done."""
+
+    def __init__(self, root: Path, connection: sqlite3.Connection) -> None:
+        self.root = root
+        self._db = connection
+
+    @classmethod
+    def open(cls, root: Path) -> Store:
+        """Open (creating if needed) the store in `root`, migrating its schema forward."""
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+            connection = sqlite3.connect(root / INDEX_NAME, isolation_level=None, timeout=30)
+            connection.row_factory = sqlite3.Row
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=NORMAL")
+            connection.execute("PRAGMA foreign_keys=ON")
+            store = cls(root, connection)
+            store._migrate()
+        except sqlite3.Error as exc:
+            raise StorageError(f"cannot open the store in {root}: {exc}") from None
+        except OSError as exc:
+            raise StorageError(f"cannot use data folder {root}: {exc.strerror}") from None
+        return store
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise StorageError(f"cannot write the index in {self.root}: {exc}") from None
+
+    def _migrate(self) -> None:
+        current = self._db.execute("PRAGMA user_version").fetchone()[0]
+        if current > SCHEMA_VERSION:
+            raise StorageError(
+                f"{self.root / INDEX_NAME} has schema version {current}; this monitor knows up to {SCHEMA_VERSION}"
+            )
+        for number in range(current, SCHEMA_VERSION):
+            with self._transaction() as db:
+                for statement in MIGRATIONS[number].split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                db.execute(f"PRAGMA user_version = {number + 1}")
+
+    # Articles -------------------------------------------------------------------------------------
+
+    def add_article(
+        self, url: str, *, name: str | None = None, interval_seconds: int | None = None, tags: Iterable[str] = ()
+    ) -> tuple[WatchedArticle, bool]:
+        """Watch `url`; returns the article and whether it was new (an existing one is left as it is)."""
+        existing = self.find_by_url(url)
+        if existing is not None:
+            return existing, False
+        article_id = article_id_for(url)
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO articles (id, url, name, interval_seconds, tags, added_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (article_id, url, name, interval_seconds, json.dumps(sorted(set(tags))), now_iso()),
+            )
+        return self.get_article(article_id), True
+
+    def remove_article(self, article: WatchedArticle) -> None:
+        """Forget an article: its index rows in one transaction, then its snapshot folder."""
+        with self._transaction() as db:
+            db.execute("DELETE FROM articles WHERE id = ?", (article.id,))
+        folder = self.root / article.id
+        if folder.is_dir():
+            for child in folder.iterdir():
+                child.unlink()
+            folder.rmdir()
+
+    def get_article(self, article_id: str) -> WatchedArticle:
+        row = self._db.execute(_ARTICLE_SELECT + " WHERE a.id = ?", (article_id,)).fetchone()
+        if row is None:
+            raise UsageError(f"no watched article with id {article_id}")
+        return _article_from_row(row)
+
+    def find_by_url(self, url: str) -> WatchedArticle | None:
+        row = self._db.execute(_ARTICLE_SELECT + " WHERE a.url = ?", (url,)).fetchone()
+        return _article_from_row(row) if row else None
+
+    def resolve(self, ref: str) -> WatchedArticle:
+        """The article named by its URL, its final URL, or a unique prefix of its id."""
+        ref = ref.strip()
+        by_url = self.find_by_url(ref)
+        if by_url is not None:
+            return by_url
+        rows = self._db.execute(_ARTICLE_SELECT + " WHERE a.final_url = ?", (ref,)).fetchall()
+        if len(rows) != 1 and len(ref) >= MIN_ID_PREFIX and all(c in "0123456789abcdef" for c in ref.lower()):
+            rows = self._db.execute(_ARTICLE_SELECT + " WHERE a.id LIKE ?", (ref.lower() + "%",)).fetchall()
+        if len(rows) == 1:
+            return _article_from_row(rows[0])
+        if len(rows) > 1:
+            raise UsageError(f"{ref!r} names {len(rows)} articles; give more of the id or the full URL")
+        raise UsageError(f"no watched article matches {ref!r} (see `monitor list`)")
+
+    def articles(self) -> list[WatchedArticle]:
+        return [_article_from_row(row) for row in self._db.execute(_ARTICLE_SELECT + " ORDER BY a.added_at, a.id")]
+
+    # Versions and checks --------------------------------------------------------------------------
+
+    def latest_version(self, article_id: str) -> VersionRecord | None:
+        row = self._db.execute(
+            "SELECT * FROM versions WHERE article_id = ? ORDER BY number DESC LIMIT 1", (article_id,)
+        ).fetchone()
+        return _version_from_row(row) if row else None
+
+    def versions(self, article_id: str) -> list[VersionRecord]:
+        rows = self._db.execute("SELECT * FROM versions WHERE article_id = ? ORDER BY number", (article_id,))
+        return [_version_from_row(row) for row in rows]
+
+    def version(self, article_id: str, number: int) -> VersionRecord:
+        row = self._db.execute(
+            "SELECT * FROM versions WHERE article_id = ? AND number = ?", (article_id, number)
+        ).fetchone()
+        if row is None:
+            raise UsageError(f"article {article_id} has no version {number}")
+        return _version_from_row(row)
+
+    def load_article(self, article_id: str, number: int) -> Article:
+        """The extracted article stored as version `number`."""
+        return Article.from_dict(self._read_snapshot(article_id, number)["article"])
+
+    def record_check(
+        self,
+        article: WatchedArticle,
+        *,
+        status: str,
+        http_status: int | None = None,
+        duration_ms: float = 0.0,
+        error: str | None = None,
+        final_url: str | None = None,
+        etag: str | None = None,
+        last_modified: str | None = None,
+    ) -> None:
+        """Record a check that stored no version (unchanged, gone or failed)."""
+        with self._transaction() as db:
+            self._insert_check(db, article, status, http_status, duration_ms, None, error, final_url, etag, last_modified)
+
+    def save_version(
+        self,
+        article: WatchedArticle,
+        extracted: Article,
+        *,
+        raw_html: bytes,
+        encoding: str | None,
+        http_status: int,
+        duration_ms: float,
+        final_url: str,
+        etag: str | None,
+        last_modified: str | None,
+        changes: Iterable[Change] = (),
+    ) -> VersionRecord:
+        """Store a new version (snapshot files first, then the index rows in one transaction)."""
+        latest = self.latest_version(article.id)
+        number = (latest.number if latest else 0) + 1
+        changes = list(changes)
+        record = VersionRecord(
+            article_id=article.id,
+            number=number,
+            fetched_at=now_iso(),
+            content_hash=content_hash(extracted),
+            headline=extracted.headline,
+            kinds=tuple(sorted({change.kind for change in changes})),
+            final_url=final_url,
+        )
+        snapshot = {
+            "article_id": article.id,
+            "url": article.url,
+            "version": number,
+            "fetched_at": record.fetched_at,
+            "final_url": final_url,
+            "http_status": http_status,
+            "encoding": encoding,
+            "content_hash": record.content_hash,
+            "article": extracted.to_dict(),
+            "changes": [change.to_dict() for change in changes],
+        }
+        folder = self.root / article.id
+        try:
+            folder.mkdir(exist_ok=True)
+            _write_atomic(folder / _html_name(number), gzip.compress(raw_html, compresslevel=6, mtime=0))
+            _write_atomic(folder / _json_name(number), json.dumps(snapshot, ensure_ascii=False, indent=1).encode("utf-8"))
+        except OSError as exc:
+            raise StorageError(f"cannot write snapshot in {folder}: {exc.strerror}") from None
+        with self._transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO versions (article_id, number, fetched_at, content_hash, headline, kinds, final_url)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (article.id, number, record.fetched_at, record.content_hash, record.headline, json.dumps(record.kinds), final_url),
+            )
+            status = "new" if latest is None else "changed"
+            self._insert_check(db, article, status, http_status, duration_ms, number, None, final_url, etag, last_modified)
+        return record
+
+    def _insert_check(
+        self,
+        db: sqlite3.Connection,
+        article: WatchedArticle,
+        status: str,
+        http_status: int | None,
+        duration_ms: float,
+        version: int | None,
+        error: str | None,
+        final_url: str | None,
+        etag: str | None,
+        last_modified: str | None,
+    ) -> None:
+        checked_at = now_iso()
+        db.execute(
+            "INSERT INTO checks (article_id, checked_at, status, http_status, duration_ms, version, error)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (article.id, checked_at, status, http_status, round(duration_ms, 1), version, error),
+        )
+        db.execute(
+            "UPDATE articles SET last_checked_at = ?, last_status = ?, gone = ?,"
+            " final_url = COALESCE(?, final_url), etag = COALESCE(?, etag), last_modified = COALESCE(?, last_modified)"
+            " WHERE id = ?",
+            (checked_at, status, int(status == "gone"), final_url, etag, last_modified, article.id),
+        )
+
+    def checks(self, article_id: str, limit: int = 20) -> list[dict[str, Any]]:
+        """The latest checks of an article, newest first."""
+        rows = self._db.execute(
+            "SELECT checked_at, status, http_status, duration_ms, version, error FROM checks"
+            " WHERE article_id = ? ORDER BY id DESC LIMIT ?",
+            (article_id, limit),
+        )
+        return [dict(row) for row in rows]
+
+    # Integrity ------------------------------------------------------------------------------------
+
+    def verify(self) -> tuple[int, list[VerifyProblem]]:
+        """Re-hash every stored version; returns how many were checked and what is wrong."""
+        problems: list[VerifyProblem] = []
+        rows = self._db.execute("SELECT article_id, number, content_hash FROM versions ORDER BY article_id, number").fetchall()
+        for row in rows:
+            article_id, number = row["article_id"], row["number"]
+            problem = self._verify_one(article_id, number, row["content_hash"])
+            if problem:
+                problems.append(VerifyProblem(article_id, number, problem))
+        return len(rows), problems
+
+    def _verify_one(self, article_id: str, number: int, expected: str) -> str | None:
+        try:
+            snapshot = self._read_snapshot(article_id, number)
+        except StorageError as exc:
+            return str(exc)
+        actual = content_hash(Article.from_dict(snapshot.get("article") or {}))
+        if actual != expected:
+            return f"content hash {actual} does not match the index ({expected})"
+        if snapshot.get("content_hash") != expected:
+            return "snapshot file records a different content hash than the index"
+        html_path = self.root / article_id / _html_name(number)
+        try:
+            with gzip.open(html_path) as handle:
+                while handle.read(1 << 20):
+                    pass
+        except (OSError, EOFError) as exc:
+            return f"raw HTML {html_path.name} unreadable: {exc}"
+        return None
+
+    def _read_snapshot(self, article_id: str, number: int) -> dict[str, Any]:
+        path = self.root / article_id / _json_name(number)
+        try:
+            return json.loads(path.read_bytes())
+        except FileNotFoundError:
+            raise StorageError(f"snapshot {path} is missing") from None
+        except (OSError, ValueError) as exc:
+            raise StorageError(f"snapshot {path} is unreadable: {exc}") from None
+
+    def raw_html(self, article_id: str, number: int) -> bytes:
+        path = self.root / article_id / _html_name(number)
+        try:
+            return gzip.decompress(path.read_bytes())
+        except (OSError, EOFError) as exc:
+            raise StorageError(f"raw HTML {path} is unreadable: {exc}") from None
+
+
+_ARTICLE_SELECT = (
+    "SELECT a.*, (SELECT MAX(number) FROM versions v WHERE v.article_id = a.id) AS latest_version FROM articles a"
+)
+
+
+def _article_from_row(row: sqlite3.Row) -> WatchedArticle:
+    return WatchedArticle(
+        id=row["id"],
+        url=row["url"],
+        name=row["name"],
+        interval_seconds=row["interval_seconds"],
+        tags=tuple(json.loads(row["tags"])),
+        added_at=row["added_at"],
+        final_url=row["final_url"],
+        etag=row["etag"],
+        last_modified=row["last_modified"],
+        gone=bool(row["gone"]),
+        latest_version=row["latest_version"],
+        last_checked_at=row["last_checked_at"],
+        last_status=row["last_status"],
+    )
+
+
+def _version_from_row(row: sqlite3.Row) -> VersionRecord:
+    return VersionRecord(
+        article_id=row["article_id"],
+        number=row["number"],
+        fetched_at=row["fetched_at"],
+        content_hash=row["content_hash"],
+        headline=row["headline"],
+        kinds=tuple(json.loads(row["kinds"])),
+        final_url=row["final_url"],
+    )
+
+
+def _json_name(number: int) -> str:
+    return f"v{number:04d}.json"
+
+
+def _html_name(number: int) -> str:
+    return f"v{number:04d}.html.gz"
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    """Write `data` to `path` so that a crash leaves the old file or the new one, never a torn one."""
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp_name, path)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
