@@ -1,0 +1,274 @@
+"""Find the article's main container and turn it into ordered paragraphs.
+
+Container choice: the site rule's `body` selector; else `[itemprop=articleBody]`, the best
+`<article>`, or a common content class, each only when it holds a fair share of the text the
+density scoring finds; else a readability-style score (paragraph text credited to parent and
+grandparent, weighted by class hints and link density), joined with its high-scoring siblings.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from lxml import etree
+from lxml.html import HtmlElement
+
+from monitor.extract.clean import attr_tokens
+from monitor.extract.normalise import normalise_text
+
+BLOCK_TAGS = frozenset(
+    {
+        "p", "div", "section", "article", "main", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li",
+        "dl", "dt", "dd", "blockquote", "pre", "table", "tr", "td", "th", "thead", "tbody", "tfoot",
+        "caption", "figure", "figcaption", "header", "footer", "aside", "nav", "hr", "center",
+        "address", "form", "fieldset", "details", "summary", "body", "html", "menu", "hgroup",
+    }
+)
+HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+CONTENT_JOINED = re.compile(
+    r"articlebody|storybody|entrycontent|postcontent|postbody|articlecontent|storycontent|contentbody"
+    r"|bodytext|articletext|storytext|richtext|articlecopy|bodycopy|blogpost|postentry|mainarticle"
+    r"|textcontent|contentarticle|newsbody|newstext|detailbody|articledetail|singlepost"
+)
+POSITIVE_TOKENS = frozenset(
+    {"article", "body", "content", "entry", "main", "page", "post", "text", "blog", "story", "copy", "prose"}
+)
+NEGATIVE_TOKENS = frozenset(
+    {
+        "comment", "comments", "meta", "footer", "footnote", "sidebar", "widget", "related", "promo",
+        "share", "social", "nav", "menu", "teaser", "card", "list", "tags", "header", "masthead",
+        "author", "bio", "newsletter", "more", "recommended", "popular", "trending",
+    }
+)
+_TIMESTAMP_LINE = re.compile(
+    r"^(?:last\s+)?(?:updated|modified|published|posted)\b"
+    r"|\b\d+\s*(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?)\s+ago\b"
+    r"|^(?:just now|moments ago)$",
+    re.IGNORECASE,
+)
+_BOILERPLATE_LINES = frozenset(
+    {
+        "advertisement", "advertisements", "advertising", "sponsored", "sponsored content", "ad",
+        "share", "share this", "share this article", "share this story", "share on facebook",
+        "share on twitter", "tweet", "email", "print", "comments", "read more", "continue reading",
+        "story continues below", "story continues below advertisement", "article continues below",
+        "scroll to continue with content", "subscribe", "sign up", "skip advertisement",
+        "related", "related articles", "related stories", "more stories", "recommended",
+        "you may also like", "loading", "loading...", "close", "menu", "copy link", "link copied",
+        "listen to this article", "play", "watch", "image", "photo", "view comments",
+    }
+)
+_BR = "\x00"  # a <br> while collecting; two in a row (whitespace between) split a paragraph
+_BR_BREAK = re.compile("\x00\\s*\x00[\\s\x00]*")
+
+
+def _text_len(element: HtmlElement) -> tuple[int, int]:
+    """(text length, length of text inside links) of an element, whitespace-collapsed."""
+    text = " ".join(element.text_content().split())
+    links = sum(len(" ".join(a.text_content().split())) for a in element.iter("a"))
+    return len(text), links
+
+
+def _joined_attrs(element: HtmlElement) -> str:
+    return ((element.get("class") or "") + " " + (element.get("id") or "")).lower().replace("-", "").replace("_", "")
+
+
+def good_text(element: HtmlElement) -> int:
+    """Paragraph-ish text outside links inside `element`: how much article prose it holds."""
+    total = 0
+    for p in element.iter("p", "pre", "blockquote", "li", "h2", "h3"):
+        if p.tag in ("li", "blockquote") and p.find("p") is not None:
+            continue
+        length, links = _text_len(p)
+        if length >= 25 and links / length < 0.5:
+            total += length - links
+    return total
+
+
+def _score_candidates(root: HtmlElement) -> dict[HtmlElement, float]:
+    scores: dict[HtmlElement, float] = {}
+    for p in root.iter("p", "pre", "td", "div"):
+        if p.tag in ("div", "td"):
+            # Only divs/cells holding bare text (no <p> children) count, e.g. <br>-separated prose.
+            direct = (p.text or "") + "".join(c.tail or "" for c in p)
+            length = len(" ".join(direct.split()))
+            if length < 100:
+                continue
+            links = 0
+        else:
+            length, links = _text_len(p)
+            if length < 25:
+                continue
+        density = links / length if length else 1.0
+        score = (1 + p.text_content().count(",") + min(length / 100, 3)) * (1 - density)
+        parent = p.getparent()
+        if parent is None:
+            continue
+        scores[parent] = scores.get(parent, 0.0) + score
+        grand = parent.getparent()
+        if grand is not None:
+            scores[grand] = scores.get(grand, 0.0) + score / 2
+    for element in list(scores):
+        tokens = attr_tokens(element)
+        weight = 0.0
+        if tokens & POSITIVE_TOKENS or CONTENT_JOINED.search(_joined_attrs(element)):
+            weight += 25
+        if tokens & NEGATIVE_TOKENS:
+            weight -= 25
+        if element.tag in ("article", "main"):
+            weight += 10
+        length, links = _text_len(element)
+        density = links / length if length else 1.0
+        scores[element] = (scores[element] + weight) * (1 - density)
+    return scores
+
+
+def _density_container(root: HtmlElement) -> list[HtmlElement]:
+    scores = _score_candidates(root)
+    if not scores:
+        body = root.find(".//body")
+        return [body if body is not None else root]
+    best = max(scores, key=scores.__getitem__)
+    top = scores[best]
+    parent = best.getparent()
+    if parent is None or best.tag in ("body", "html"):
+        return [best]
+    threshold = max(10.0, top * 0.2)
+    chosen: list[HtmlElement] = []
+    for sibling in parent:
+        if not isinstance(sibling.tag, str):
+            continue
+        if sibling is best:
+            chosen.append(sibling)
+            continue
+        score = scores.get(sibling, 0.0)
+        if score >= threshold:
+            chosen.append(sibling)
+        elif sibling.tag == "p":
+            length, links = _text_len(sibling)
+            if length > 80 and links / length < 0.25:
+                chosen.append(sibling)
+    return chosen
+
+
+def _largest(elements: Iterable[HtmlElement]) -> tuple[HtmlElement | None, int]:
+    best, best_len = None, 0
+    for element in elements:
+        length = good_text(element)
+        if length > best_len:
+            best, best_len = element, length
+    return best, best_len
+
+
+def _outermost(elements: list[HtmlElement]) -> list[HtmlElement]:
+    chosen = set(elements)
+    return [e for e in elements if not any(a in chosen for a in e.iterancestors())]
+
+
+def find_container(root: HtmlElement) -> list[HtmlElement]:
+    """The element(s) holding the article body, in document order."""
+    density = _density_container(root)
+    density_len = sum(good_text(e) for e in density)
+    itemprop = _outermost(root.xpath("//*[@itemprop='articleBody' or @itemprop='articlebody']"))
+    classed = _outermost(
+        [
+            e
+            for e in root.iter(etree.Element)
+            if e.tag not in ("body", "html")
+            and (e.get("class") or e.get("id"))
+            and CONTENT_JOINED.search(_joined_attrs(e))
+        ]
+    )
+    for candidates, merge in ((itemprop, True), (classed, True), (list(root.iter("article")), False)):
+        best, length = _largest(candidates)
+        if best is None or length <= 0 or length < 0.7 * density_len:
+            continue
+        if merge:
+            # A body split in chunks (ads between them) repeats the same wrapper: keep them all.
+            group = [
+                e
+                for e in candidates
+                if e is best or (e.tag == best.tag and e.get("class") == best.get("class") and good_text(e) > 0)
+            ]
+            return group
+        return [best]
+    return density
+
+
+class _Collector:
+    """Walks a container and splits its text into blocks at block-level element boundaries."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.link_chars = 0
+        self.kinds: list[str] = []
+        self.blocks: list[tuple[str, str, float]] = []  # (text, kind, link density)
+
+    def flush(self) -> None:
+        if not self.parts:
+            return
+        raw = "".join(self.parts)
+        kind = self.kinds[-1] if self.kinds else "div"
+        self.parts = []
+        links = self.link_chars
+        self.link_chars = 0
+        chunks = _BR_BREAK.split(raw) if _BR in raw else [raw]
+        total = len(" ".join(raw.replace(_BR, " ").split())) or 1
+        for chunk in chunks:
+            text = normalise_text(chunk.replace(_BR, " "))
+            if text:
+                self.blocks.append((text, kind, min(1.0, links / total)))
+
+    def add(self, text: str | None, in_link: bool) -> None:
+        if text:
+            self.parts.append(text)
+            if in_link:
+                self.link_chars += len(" ".join(text.split()))
+
+    def walk(self, element: HtmlElement, in_link: bool = False) -> None:
+        tag = element.tag
+        if not isinstance(tag, str):
+            return
+        if tag == "br":
+            self.parts.append(_BR)
+            return
+        if tag == "h1":
+            self.flush()
+            return
+        block = tag in BLOCK_TAGS
+        if block:
+            self.flush()
+            self.kinds.append(tag)
+        in_link = in_link or tag == "a"
+        self.add(element.text, in_link)
+        for child in element:
+            self.walk(child, in_link)
+            self.add(child.tail, in_link)
+        if block:
+            self.flush()
+            self.kinds.pop()
+
+
+def collect_paragraphs(
+    containers: list[HtmlElement], headline: str | None, captions: set[str]
+) -> list[str]:
+    collector = _Collector()
+    for container in containers:
+        collector.walk(container)
+        collector.flush()
+    out: list[str] = []
+    for text, kind, density in collector.blocks:
+        lower = text.lower().rstrip(":.!")
+        if lower in _BOILERPLATE_LINES:
+            continue
+        if density > 0.5 and (len(text) < 200 or density > 0.8 or kind in HEADING_TAGS):
+            continue
+        if len(text) < 120 and _TIMESTAMP_LINE.search(text):
+            continue
+        if text in captions or (headline and text == headline):
+            continue
+        if out and out[-1] == text:
+            continue
+        out.append(text)
+    return out
