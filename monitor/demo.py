@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import itertools
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,7 +20,7 @@ from rich.text import Text
 
 from monitor import review
 from monitor.config import Config, HttpSettings
-from monitor.demo_article import DEMO_PATH, EDITS, ORIGINAL, DemoStory, render_page
+from monitor.demo_article import DEMO_PATH, EDITS, ORIGINAL, DemoStory, page_renderer
 from monitor.localsite import LocalSite
 from monitor.models import CheckResult, WatchedArticle
 from monitor.pipeline import check_many
@@ -41,9 +40,8 @@ class _DemoRun:
     """The served story, the store and the console of one demo run."""
 
     def __init__(self, site: LocalSite, store: Store, config: Config, console: Console, as_json: bool) -> None:
-        self.story: DemoStory = ORIGINAL
-        self._requests = itertools.count()
-        self.url = site.publish(DEMO_PATH, lambda: render_page(self.story, request_number=next(self._requests)))
+        self.site = site
+        self.url = site.publish(DEMO_PATH, page_renderer(ORIGINAL))
         self.store = store
         self.config = config
         self.console = console
@@ -70,7 +68,7 @@ class _DemoRun:
             self.console.print(Text("  re-checked with no edit: unchanged (the page's noise was ignored)", style="dim"))
 
     def publish_edit(self, number: int, description: str, expected: tuple[str, ...], story: DemoStory) -> None:
-        self.story = story
+        self.site.publish(DEMO_PATH, page_renderer(story))
         if not self.as_json:
             self.console.rule(f"Edit {number}: {description}")
         result = self.check(self.article())

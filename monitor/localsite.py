@@ -48,7 +48,9 @@ class LocalSite:
         self.hits: list[Hit] = []
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="local-site", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="local-site", daemon=True
+        )
 
     @property
     def base_url(self) -> str:
@@ -121,7 +123,10 @@ def _handler_for(site: LocalSite) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             if body:
-                self.wfile.write(body)
+                try:
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    self.close_connection = True  # the client hung up, e.g. on a size cap
 
         def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the stdlib's signature
             """Silence the default access log on stderr."""

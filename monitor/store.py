@@ -219,7 +219,7 @@ class Store:
         raise UsageError(f"no watched article matches {ref!r} (see `monitor list`)")
 
     def articles(self) -> list[WatchedArticle]:
-        return [_article_from_row(row) for row in self._db.execute(_ARTICLE_SELECT + " ORDER BY a.added_at, a.id")]
+        return [_article_from_row(row) for row in self._db.execute(_ARTICLE_SELECT + " ORDER BY a.rowid")]
 
     # Versions and checks --------------------------------------------------------------------------
 
