@@ -25,6 +25,8 @@ class Article:
     modified: str | None = None
     canonical_url: str | None = None
     paragraphs: list[str] = field(default_factory=list)
+    section: str | None = None
+    language: str | None = None
 
     @property
     def body(self) -> str:
@@ -39,6 +41,8 @@ class Article:
             "published": self.published,
             "modified": self.modified,
             "canonical_url": self.canonical_url,
+            "section": self.section,
+            "language": self.language,
             "paragraphs": list(self.paragraphs),
             "body": self.body,
         }
@@ -53,6 +57,8 @@ class Article:
             modified=data.get("modified"),
             canonical_url=data.get("canonical_url"),
             paragraphs=list(data.get("paragraphs") or []),
+            section=data.get("section"),
+            language=data.get("language"),
         )
 
 
@@ -153,6 +159,18 @@ class ArticleDiff:
 
 
 CHANGE_KINDS = ("headline", "standfirst", "byline", "quote", "figure", "correction", "text", "minor", "move")
+# How much a kind of change matters to a reader; alert rules filter on it.
+SEVERITY = {
+    "headline": "high",
+    "quote": "high",
+    "figure": "high",
+    "correction": "high",
+    "standfirst": "medium",
+    "byline": "medium",
+    "text": "medium",
+    "minor": "low",
+    "move": "low",
+}
 
 
 @dataclass(frozen=True)
@@ -168,6 +186,10 @@ class Change:
     after_value: str | None = None
     speaker: str | None = None
 
+    @property
+    def severity(self) -> str:
+        return SEVERITY[self.kind]
+
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
             "kind": self.kind,
@@ -175,6 +197,7 @@ class Change:
             "before": self.before,
             "after": self.after,
             "context": self.context,
+            "severity": self.severity,
         }
         if self.kind == "figure":
             data["before_value"] = self.before_value
