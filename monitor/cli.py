@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from rich.text import Text
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from monitor import review
@@ -291,13 +292,13 @@ def extract(obj: Context, source: str, url: str | None, as_json: bool) -> None:
         return
     console = review.make_console()
     if extracted.headline:
-        console.print(review.Text(extracted.headline, style="bold"))
+        console.print(Text(extracted.headline, style="bold"))
     for label in ("standfirst", "byline", "published", "modified", "canonical_url"):
         value = getattr(extracted, label)
         if value:
-            console.print(review.Text(f"{label}: {value}", style="dim"))
+            console.print(Text(f"{label}: {value}", style="dim"))
     for paragraph in extracted.paragraphs:
-        console.print(review.Text("\n" + paragraph))
+        console.print(Text("\n" + paragraph))
 
 
 def _read_source(source: str) -> bytes:
