@@ -3,13 +3,21 @@
 Most checks find nothing new, so the order is chosen to stop early: a 304 stops after the fetch,
 an unchanged content hash stops before any diffing. Failures become `CheckResult`s, not exceptions,
 so that one bad article never stops a pass over the others.
+
+Extraction is CPU work; in a large pass it runs in worker processes so that parsing one page never
+holds up the fetches in flight and every core is used.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
+import multiprocessing
+import os
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 from monitor.classify import classify
 from monitor.config import Config
@@ -21,9 +29,34 @@ from monitor.models import Article, CheckResult, Page, SiteRule, WatchedArticle
 from monitor.store import Store, content_hash
 
 
-async def check_article(
-    article: WatchedArticle, fetcher: Fetcher, store: Store, rules: Sequence[SiteRule] = ()
-) -> CheckResult:
+# Below this many articles a pass extracts in-process: starting workers would cost more than it saves.
+POOL_THRESHOLD = 16
+
+Extractor = Callable[[str, str], Awaitable[Article]]
+
+
+def inline_extractor(rules: Sequence[SiteRule]) -> Extractor:
+    """Extraction on the event loop's thread."""
+
+    async def extract(html: str, url: str) -> Article:
+        return extract_article(html, url, rules=rules)
+
+    return extract
+
+
+def pooled_extractor(pool: ProcessPoolExecutor, rules: Sequence[SiteRule]) -> Extractor:
+    """Extraction in `pool`'s worker processes."""
+
+    async def extract(html: str, url: str) -> Article:
+        try:
+            return await asyncio.get_running_loop().run_in_executor(pool, functools.partial(extract_article, html, url, rules=rules))
+        except BrokenProcessPool:
+            raise ExtractionError("the extraction worker stopped unexpectedly") from None
+
+    return extract
+
+
+async def check_article(article: WatchedArticle, fetcher: Fetcher, store: Store, extract: Extractor) -> CheckResult:
     """Fetch `article` once, store a new version if its content changed, and say what changed."""
     started = time.perf_counter()
     try:
@@ -35,7 +68,7 @@ async def check_article(
     if page.not_modified:
         return _record_unchanged(store, article, page, started)
     try:
-        extracted = extract_article(page.html or "", page.final_url, rules=rules)
+        extracted = await extract(page.html or "", page.final_url)
     except ExtractionError as exc:
         return _record_failure(store, article, "error", str(exc), page.status, started)
     if not extracted.paragraphs:
@@ -122,11 +155,23 @@ def _elapsed_ms(started: float) -> float:
 
 async def check_many(articles: Sequence[WatchedArticle], config: Config, store: Store) -> AsyncIterator[CheckResult]:
     """Check every article concurrently (within the fetcher's bounds), yielding results as they finish."""
-    async with Fetcher(config.http) as fetcher:
-        tasks = [asyncio.ensure_future(check_article(a, fetcher, store, config.site_rules)) for a in articles]
-        try:
-            for finished in asyncio.as_completed(tasks):
-                yield await finished
-        finally:
-            for task in tasks:
-                task.cancel()
+    pool = _extraction_pool() if len(articles) >= POOL_THRESHOLD else None
+    extract = pooled_extractor(pool, config.site_rules) if pool else inline_extractor(config.site_rules)
+    try:
+        async with Fetcher(config.http) as fetcher:
+            tasks = [asyncio.ensure_future(check_article(a, fetcher, store, extract)) for a in articles]
+            try:
+                for finished in asyncio.as_completed(tasks):
+                    yield await finished
+            finally:
+                for task in tasks:
+                    task.cancel()
+    finally:
+        if pool:
+            pool.shutdown(cancel_futures=True)
+
+
+def _extraction_pool() -> ProcessPoolExecutor:
+    # forkserver: forking a process that runs threads (the event loop's executor, a test server) is unsafe.
+    context = multiprocessing.get_context("forkserver")
+    return ProcessPoolExecutor(max_workers=os.cpu_count() or 1, mp_context=context)
