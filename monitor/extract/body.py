@@ -49,7 +49,7 @@ _TIMESTAMP_LINE = re.compile(
 )
 _BOILERPLATE_LINES = frozenset(
     {
-        "advertisement", "advertisements", "advertising", "sponsored", "sponsored content", "ad",
+        "advertisement", "advertisements", "advert", "adverts", "advertising", "sponsored", "sponsored content", "ad",
         "share", "share this", "share this article", "share this story", "share on facebook",
         "share on twitter", "tweet", "email", "print", "comments", "read more", "continue reading",
         "story continues below", "story continues below advertisement", "article continues below",
@@ -58,6 +58,19 @@ _BOILERPLATE_LINES = frozenset(
         "you may also like", "loading", "loading...", "close", "menu", "copy link", "link copied",
         "listen to this article", "play", "watch", "image", "photo", "view comments",
     }
+)
+# Calls to action that end many articles: newsletter plugs, tip lines, follow-us lines.
+_PROMO_LINE = re.compile(
+    r"\b(?:sign up|subscribe)\b[^.!?]{0,80}\b(?:newsletters?|inbox|e-?mail updates|briefing)\b"
+    r"|\bnewsletters?\b[^.!?]{0,60}\b(?:sign up|subscribe)\b"
+    r"|^(?:have|got) a (?:news )?tip\b"
+    r"|^follow (?:us|@\w+) on (?:twitter|facebook|instagram|x)\b",
+    re.IGNORECASE,
+)
+# A date as sites print it in datelines: 05/10/2018, 2018-10-05, October 6, 2018, 6 October 2018.
+_DATE = re.compile(
+    r"\b\d{1,2}[./-]\d{1,2}[./-]\d{2,4}\b|\b\d{4}-\d\d-\d\d\b"
+    r"|\b[A-Z][a-z]{2,8}\.? \d{1,2},? \d{4}\b|\b\d{1,2}\.? [A-Z][a-z]{2,8}\.? \d{4}\b"
 )
 _BR = "\x00"  # a <br> while collecting; two in a row (whitespace between) split a paragraph
 _BR_BREAK = re.compile("\x00\\s*\x00[\\s\x00]*")
@@ -168,6 +181,15 @@ def _outermost(elements: list[HtmlElement]) -> list[HtmlElement]:
 
 def find_container(root: HtmlElement) -> list[HtmlElement]:
     """The element(s) holding the article body, in document order."""
+    return container_candidates(root)[0]
+
+
+def container_candidates(root: HtmlElement) -> list[list[HtmlElement]]:
+    """Possible body containers, the preferred one first (then the density choice, then the rest).
+
+    `[itemprop=articleBody]`, a common content class and the best `<article>` are each preferred
+    to the density choice only when they hold at least 70% of its prose.
+    """
     density = _density_container(root)
     density_len = sum(good_text(e) for e in density)
     itemprop = _outermost(root.xpath("//*[@itemprop='articleBody' or @itemprop='articlebody']"))
@@ -180,9 +202,11 @@ def find_container(root: HtmlElement) -> list[HtmlElement]:
             and CONTENT_JOINED.search(_joined_attrs(e))
         ]
     )
+    preferred: list[list[HtmlElement]] = []
+    others: list[list[HtmlElement]] = []
     for candidates, merge in ((itemprop, True), (classed, True), (list(root.iter("article")), False)):
         best, length = _largest(candidates)
-        if best is None or length <= 0 or length < 0.7 * density_len:
+        if best is None or length <= 0:
             continue
         if merge:
             # A body split in chunks (ads between them) repeats the same wrapper: keep them all.
@@ -191,9 +215,12 @@ def find_container(root: HtmlElement) -> list[HtmlElement]:
                 for e in candidates
                 if e is best or (e.tag == best.tag and e.get("class") == best.get("class") and good_text(e) > 0)
             ]
-            return group
-        return [best]
-    return density
+        else:
+            group = [best]
+        (preferred if length >= 0.7 * density_len else others).append(group)
+    if len(density) > 1:
+        others.extend([e] for e in density if good_text(e) > 0)
+    return preferred[:1] + [density] + preferred[1:] + others
 
 
 class _Collector:
@@ -251,8 +278,14 @@ class _Collector:
 
 
 def collect_paragraphs(
-    containers: list[HtmlElement], headline: str | None, captions: set[str]
+    containers: list[HtmlElement], headline: str | None, captions: set[str], gates: list[str] | None = None
 ) -> list[str]:
+    """The containers' text as paragraphs, without boilerplate lines.
+
+    Paywall and consent prompts found among them are left out and appended to `gates`.
+    """
+    from monitor.extract.suspect import gate_kind
+
     collector = _Collector()
     for container in containers:
         collector.walk(container)
@@ -262,13 +295,36 @@ def collect_paragraphs(
         lower = text.lower().rstrip(":.!")
         if lower in _BOILERPLATE_LINES:
             continue
-        if density > 0.5 and (len(text) < 200 or density > 0.8 or kind in HEADING_TAGS):
+        if density > 0.5 and (
+            (len(text) < 200 and (kind != "li" or len(text) * (1 - density) < 60)) or density > 0.8 or kind in HEADING_TAGS
+        ):
             continue
         if len(text) < 120 and _TIMESTAMP_LINE.search(text):
             continue
         if text in captions or (headline and text == headline):
             continue
+        if len(text) < 300 and (_PROMO_LINE.search(text) or gate_kind(text)):
+            if gates is not None and gate_kind(text):
+                gates.append(text)
+            continue
         if out and out[-1] == text:
             continue
         out.append(text)
-    return out
+    return _trim_edges(out)
+
+
+def _is_furniture_line(text: str) -> bool:
+    """A dateline ("Publisher - 5 October 2018") or a dangling label ("Tags:"), not prose."""
+    if len(text) > 120 or text.endswith((".", "!", "?", '"')) or text.startswith(("\u2014", "\u2013", "-")):
+        return False  # prose, or the attribution line of a quoted post
+    return text.endswith(":") and len(text) <= 30 or bool(_DATE.search(text))
+
+
+def _trim_edges(paragraphs: list[str]) -> list[str]:
+    """Drop dateline and label lines at the very start and end of the body (at most two each)."""
+    start, end = 0, len(paragraphs)
+    while start < min(2, end) and _is_furniture_line(paragraphs[start]):
+        start += 1
+    while end > start and len(paragraphs) - end < 2 and _is_furniture_line(paragraphs[end - 1]):
+        end -= 1
+    return paragraphs[start:end]

@@ -39,6 +39,33 @@ JUNK_TAGS = (
     "picture",
     "img",
     "source",
+    # AMP components that never hold article text.
+    "amp-ad",
+    "amp-embed",
+    "amp-analytics",
+    "amp-pixel",
+    "amp-sticky-ad",
+    "amp-auto-ads",
+    "amp-consent",
+    "amp-user-notification",
+    "amp-geo",
+    "amp-social-share",
+    "amp-sidebar",
+    "amp-iframe",
+    "amp-video",
+    "amp-img",
+    "amp-state",
+    "amp-install-serviceworker",
+)
+# Embedded posts that are part of what the article says (the quoted tweet is the story).
+_EMBEDDED_POSTS = etree.XPath(
+    ".//blockquote[contains(@class, 'twitter-tweet') or contains(@class, 'instagram-media')"
+    " or contains(@class, 'tiktok-embed') or contains(@class, 'bluesky-embed') or contains(@class, 'mastodon-embed')]"
+)
+# Class/id tokens of paywall and consent overlays: their prompt is remembered before removal.
+GATE_TOKENS = frozenset(
+    {"paywall", "regwall", "piano", "meter", "metered", "premium", "subscriber", "subscribers",
+     "consent", "cookie", "cookies", "gdpr", "cmp", "privacy", "subscribe", "subscription", "tp"}
 )
 # Page furniture: removed unless they hold most of the page's text.
 FURNITURE_TAGS = frozenset({"nav", "footer", "aside", "form", "figure", "figcaption", "header", "menu", "label"})
@@ -65,6 +92,7 @@ BAD_TOKENS = frozenset(
         "carousel", "figure", "figcaption", "thumbnail", "thumb", "banner", "noprint", "sr",
         "visually", "screenreader", "offscreen", "subscribe", "newsletter", "follow", "signin",
         "login", "rating", "feedback", "contact", "donate", "donation", "cta", "upsell", "sticky",
+        "gdpr", "cmp",
     }
 )
 BAD_PREFIXES = ("advert", "sponsor", "newsletter", "outbrain", "taboola", "recommend", "social", "share")
@@ -83,6 +111,7 @@ STRONG_BAD = frozenset(
         "related", "recommended", "outbrain", "taboola", "comments", "comment", "disqus", "caption",
         "credit", "breadcrumb", "breadcrumbs", "hidden", "hide", "readmore", "morestories", "social",
         "byline", "timestamp", "subscribe", "signup", "teaser", "teasers",
+        "consent", "cookie", "gdpr",
     }
 )
 _SPLIT = re.compile(r"[^a-z0-9]+")
@@ -150,18 +179,42 @@ def _p_text_len(element: HtmlElement) -> int:
     return sum(len(p.text_content()) for p in element.iter("p"))
 
 
-def remove_boilerplate(root: HtmlElement) -> None:
-    """Remove junk tags, hidden elements and page furniture from `root`, in place."""
+class Removed:
+    """What boilerplate removal saw on its way: overlay prompts and the breadcrumb trail."""
+
+    __slots__ = ("gates", "crumbs")
+
+    def __init__(self) -> None:
+        self.gates: list[str] = []  # prompts of paywall / consent overlays (monitor.extract.suspect)
+        self.crumbs: list[str] = []  # link texts of the first visible breadcrumb trail
+
+
+# Only elements with one of these attributes, or a furniture tag, can be boilerplate: selecting them
+# in XPath spares building a Python proxy for every other element of the page.
+_REMOVAL_CANDIDATES = etree.XPath(
+    "//*[@class or @id or @hidden or @aria-hidden or @style or @role or @aria-label"
+    + "".join(f" or self::{tag}" for tag in sorted(FURNITURE_TAGS))
+    + "]"
+)
+_CRUMB_TOKENS = frozenset({"breadcrumb", "breadcrumbs", "crumbs", "crumb"})
+
+
+def remove_boilerplate(root: HtmlElement) -> Removed:
+    """Remove junk tags, hidden elements and page furniture from `root`, in place.
+
+    Returns the prompts of the paywall and consent overlays it removed, so that a page reduced to
+    a teaser can still say why, and the breadcrumb trail (a source of the article's section).
+    """
+    from monitor.extract.suspect import gate_kind
+
     etree.strip_elements(root, etree.Comment, etree.ProcessingInstruction, *JUNK_TAGS, with_tail=False)
     total = _p_text_len(root) or 1
     candidates: list[tuple[HtmlElement, bool]] = []
-    for element in root.iter(etree.Element):
+    removed = Removed()
+    gates = removed.gates
+    for element in _REMOVAL_CANDIDATES(root):
         tag = element.tag
         attrib = element.attrib
-        if not attrib:
-            if tag in FURNITURE_TAGS:
-                candidates.append((element, tag in _STRONG_FURNITURE))
-            continue
         if tag in ("html", "body"):
             continue
         get = attrib.get
@@ -172,6 +225,20 @@ def remove_boilerplate(root: HtmlElement) -> None:
         if style and _HIDDEN_STYLE.search(style):
             candidates.append((element, True))
             continue
+        class_value, id_value = get("class"), get("id")
+        if not removed.crumbs and (
+            (class_value or id_value) and _tokens(class_value or "", id_value or "") & _CRUMB_TOKENS
+            or (get("aria-label") or "").lower() == "breadcrumb"
+        ):
+            removed.crumbs = [t for t in (normalise_text(a.text_content()) for a in element.iter("a")) if t]
+        if (class_value or id_value) and _tokens(class_value or "", id_value or "") & GATE_TOKENS and not gates:
+            for count, block in enumerate(element.iter("p", "div", "h2", "h3", "h4", "span", "strong")):
+                if count >= 12:
+                    break
+                text = normalise_text(block.text_content())
+                if gate_kind(text):
+                    gates.append(text)
+                    break
         if tag in FURNITURE_TAGS:
             candidates.append((element, tag in _STRONG_FURNITURE))
             continue
@@ -181,7 +248,6 @@ def remove_boilerplate(root: HtmlElement) -> None:
             continue
         if get("itemprop") == "articleBody":
             continue
-        class_value, id_value = get("class"), get("id")
         if class_value or id_value:
             bad, strong = _bad_reason(class_value or "", id_value or "")
             if bad:
@@ -190,8 +256,15 @@ def remove_boilerplate(root: HtmlElement) -> None:
         parent = element.getparent()
         if parent is None:
             continue
+        if element.tag != "blockquote" and _EMBEDDED_POSTS(element) and not (attr_tokens(element) & _NEVER_EMBED):
+            continue  # a wrapper around an embedded post quoted in the article
         if element.find(".//p") is not None:
             share = _p_text_len(element) / total
             if share > (0.6 if strong else 0.3):
                 continue  # holds most of the page's text: a wrapper, not furniture
         element.drop_tree()
+    return removed
+
+
+# Wrappers that are boilerplate even when they hold an embedded post.
+_NEVER_EMBED = frozenset({"related", "recommended", "sidebar", "footer", "comments", "comment", "nav", "promo", "ad", "ads"})

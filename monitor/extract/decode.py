@@ -1,4 +1,5 @@
-"""Turn page bytes into text: BOM, then a declared charset near the top, then UTF-8, then cp1252."""
+"""Turn page bytes into text: BOM, then a declared charset near the top (a Latin-1/cp1252 label on
+valid UTF-8 bytes is taken as a mislabel), then UTF-8, then cp1252."""
 
 from __future__ import annotations
 
@@ -41,6 +42,9 @@ _ALIASES = {
 }
 
 
+_SINGLE_BYTE_WESTERN = frozenset({"cp1252", "latin_1", "iso8859-15", "cp1254"})
+
+
 def _codec(label: str) -> str | None:
     label = label.strip().lower()
     label = _ALIASES.get(label, label)
@@ -66,6 +70,14 @@ def decode_html(data: bytes) -> str:
                     return data.decode("utf-8")
                 except UnicodeDecodeError:
                     return data.decode("cp1252", errors="replace")  # mislabelled legacy page
+            if codec in _SINGLE_BYTE_WESTERN and not data.isascii():
+                # A page labelled Latin-1/cp1252 whose bytes are valid UTF-8 with multi-byte
+                # sequences is UTF-8 mislabelled (a template default): legacy text almost never
+                # forms valid UTF-8 by accident.
+                try:
+                    return data.decode("utf-8")
+                except UnicodeDecodeError:
+                    pass
             return data.decode(codec, errors="replace")
     try:
         return data.decode("utf-8")

@@ -80,17 +80,36 @@ def _tokens(value: str | None) -> list[str]:
 # --------------------------------------------------------------------------------------- JSON-LD
 
 
-def _walk_jsonld(node: Any, depth: int = 0) -> Iterator[dict[str, Any]]:
+def _walk_jsonld(node: Any, depth: int = 0, listed: bool = False) -> Iterator[tuple[dict[str, Any], bool]]:
+    """Every object in a JSON-LD document, with whether it sits inside a list of other items."""
     if depth > 6:
         return
     if isinstance(node, list):
         for item in node:
-            yield from _walk_jsonld(item, depth + 1)
+            yield from _walk_jsonld(item, depth + 1, listed)
     elif isinstance(node, dict):
-        yield node
-        for key in ("@graph", "mainEntity", "mainEntityOfPage", "itemListElement"):
+        yield node, listed
+        for key in ("@graph", "mainEntity", "mainEntityOfPage", "itemListElement", "item"):
             if key in node and isinstance(node[key], (list, dict)):
-                yield from _walk_jsonld(node[key], depth + 1)
+                yield from _walk_jsonld(node[key], depth + 1, listed or key in ("itemListElement", "item"))
+
+
+def _jsonld_documents(root: HtmlElement) -> Iterator[Any]:
+    for script in root.iter("script"):
+        if (script.get("type") or "").strip().lower() != "application/ld+json":
+            continue
+        raw = (script.text or "").strip()
+        if not raw:
+            continue
+        try:
+            yield json.loads(raw, strict=False)
+        except ValueError:
+            # A trailing semicolon or an HTML comment wrapper are common mistakes.
+            cleaned = raw.strip().removeprefix("<!--").removesuffix("-->").strip().rstrip(";")
+            try:
+                yield json.loads(cleaned, strict=False)
+            except ValueError:
+                continue
 
 
 def _types(node: dict[str, Any]) -> set[str]:
@@ -102,27 +121,29 @@ def _types(node: dict[str, Any]) -> set[str]:
     return set()
 
 
-def jsonld_article(root: HtmlElement) -> dict[str, Any] | None:
-    """The first Article-like object in the page's JSON-LD, or None."""
-    for script in root.iter("script"):
-        if (script.get("type") or "").strip().lower() != "application/ld+json":
+def jsonld_nodes(root: HtmlElement) -> list[tuple[dict[str, Any], bool]]:
+    """Every JSON-LD object of the page, in document order, with its "inside a list" flag."""
+    return [pair for data in _jsonld_documents(root) for pair in _walk_jsonld(data)]
+
+
+def jsonld_article(root: HtmlElement, nodes: list[tuple[dict[str, Any], bool]] | None = None) -> dict[str, Any] | None:
+    """The page's own Article-like JSON-LD object, or None.
+
+    Objects inside an ItemList (related stories, carousels) only count when there is no other;
+    among the rest, one with an `articleBody` or a `headline` is preferred to a bare one.
+    """
+    if nodes is None:
+        nodes = jsonld_nodes(root)
+    best: dict[str, Any] | None = None
+    best_rank = -1
+    for node, listed in nodes:
+        if not _types(node) & ARTICLE_TYPES:
             continue
-        raw = (script.text or "").strip()
-        if not raw:
-            continue
-        try:
-            data = json.loads(raw, strict=False)
-        except ValueError:
-            # A trailing semicolon or an HTML comment wrapper are common mistakes.
-            cleaned = raw.strip().removeprefix("<!--").removesuffix("-->").strip().rstrip(";")
-            try:
-                data = json.loads(cleaned, strict=False)
-            except ValueError:
-                continue
-        for node in _walk_jsonld(data):
-            if _types(node) & ARTICLE_TYPES:
-                return node
-    return None
+        rank = (0 if listed else 4) + (2 if isinstance(node.get("articleBody"), str) else 0)
+        rank += 1 if node.get("headline") else 0
+        if rank > best_rank:
+            best, best_rank = node, rank
+    return best
 
 
 def _names(value: Any) -> list[str]:
@@ -174,7 +195,7 @@ def meta_tags(root: HtmlElement) -> dict[str, str]:
     """`<meta>` values by lower-cased property/name/itemprop; the first occurrence wins."""
     found: dict[str, str] = {}
     for meta in root.iter("meta"):
-        key = meta.get("property") or meta.get("name") or meta.get("itemprop")
+        key = meta.get("property") or meta.get("name") or meta.get("itemprop") or meta.get("http-equiv")
         content = meta.get("content")
         if key and content:
             key = key.strip().lower()
@@ -247,9 +268,18 @@ def _visible(element: HtmlElement) -> bool:
 
 
 def find_headline(
-    root: HtmlElement, ld: dict[str, Any] | None, meta: dict[str, str], selector: str | None
+    root: HtmlElement,
+    ld: dict[str, Any] | None,
+    meta: dict[str, str],
+    selector: str | None,
+    micro: dict[str, str] | None = None,
 ) -> str | None:
-    headline = _select_text(root, selector) or _jsonld_str(ld, "headline") or _jsonld_str(ld, "name")
+    headline = (
+        _select_text(root, selector)
+        or _jsonld_str(ld, "headline")
+        or _jsonld_str(ld, "name")
+        or (micro or {}).get("headline")
+    )
     if headline:
         return headline
     og = normalise_text(meta.get("og:title", "")) or normalise_text(meta.get("twitter:title", ""))
@@ -344,12 +374,16 @@ def find_byline(
     return None
 
 
-def find_dates(root: HtmlElement, ld: dict[str, Any] | None, meta: dict[str, str]) -> tuple[str | None, str | None]:
+def find_dates(
+    root: HtmlElement, ld: dict[str, Any] | None, meta: dict[str, str], micro: dict[str, str] | None = None
+) -> tuple[str | None, str | None]:
     ld = ld or {}
+    micro = micro or {}
     times = [t.get("datetime") for t in root.iter("time") if t.get("datetime")]
     published = _first_date(
         ld.get("datePublished") if isinstance(ld.get("datePublished"), str) else None,
         meta.get("article:published_time"),
+        micro.get("datepublished"),
         meta.get("og:published_time"),
         meta.get("datepublished"),
         meta.get("pubdate"),
@@ -361,6 +395,7 @@ def find_dates(root: HtmlElement, ld: dict[str, Any] | None, meta: dict[str, str
     modified = _first_date(
         ld.get("dateModified") if isinstance(ld.get("dateModified"), str) else None,
         meta.get("article:modified_time"),
+        micro.get("datemodified"),
         meta.get("og:updated_time"),
         meta.get("datemodified"),
         meta.get("lastmod"),
@@ -379,3 +414,142 @@ def find_canonical(root: HtmlElement, meta: dict[str, str], url: str | None) -> 
     if og:
         return urljoin(url, og) if url else og
     return url
+
+
+# ------------------------------------------------------------------------------------ microdata
+
+_MICRODATA_PROPS = frozenset(
+    {"headline", "datepublished", "datemodified", "articlesection", "inlanguage", "description", "author"}
+)
+_MICRODATA = etree.XPath("//*[@itemprop]")
+
+
+def microdata(root: HtmlElement) -> dict[str, str]:
+    """schema.org microdata values by lower-cased itemprop (first occurrence wins).
+
+    Values come from `content`, `datetime` (or `href` on links) before the element's own text.
+    When the page marks an Article-like itemscope, only properties inside it are read.
+    """
+    elements = _MICRODATA(root)
+    if not elements:
+        return {}
+    scopes = [
+        e
+        for e in root.xpath("//*[@itemscope][@itemtype]")
+        if e.get("itemtype", "").rstrip("/").rsplit("/", 1)[-1].lower() in ARTICLE_TYPES
+    ]
+    found: dict[str, str] = {}
+    for element in elements:
+        for prop in (element.get("itemprop") or "").lower().split():
+            if prop not in _MICRODATA_PROPS or prop in found:
+                continue
+            if scopes and not any(a in scopes for a in element.iterancestors()):
+                continue
+            if prop == "author":
+                name = element.find(".//*[@itemprop='name']")
+                value = (name.get("content") or name.text_content()) if name is not None else element.text_content()
+            else:
+                value = element.get("content") or element.get("datetime")
+                if value is None and element.tag not in ("meta", "link"):
+                    value = element.text_content()
+            value = normalise_text(value or "")
+            if value:
+                found[prop] = value
+    return found
+
+
+# -------------------------------------------------------------------------------------- section
+
+
+def _breadcrumb_names(nodes: list[tuple[dict[str, Any], bool]]) -> list[str]:
+    for node, _ in nodes:
+        if "breadcrumblist" not in _types(node):
+            continue
+        items = node.get("itemListElement")
+        if not isinstance(items, list):
+            continue
+        entries: list[tuple[float, str]] = []
+        for index, item in enumerate(items):
+            if not isinstance(item, dict):
+                continue
+            name = item.get("name")
+            inner = item.get("item")
+            if not isinstance(name, str) and isinstance(inner, dict):
+                name = inner.get("name")
+            position = item.get("position")
+            order = float(position) if isinstance(position, (int, float)) or (isinstance(position, str) and position.isdigit()) else index
+            if isinstance(name, str) and normalise_text(name):
+                entries.append((order, normalise_text(name)))
+        if entries:
+            return [name for _, name in sorted(entries)]
+    return []
+
+
+def _section_from_crumbs(names: list[str], headline: str | None) -> str | None:
+    skip = {(headline or "").lower(), "home", "homepage", "start", "accueil", "inicio", "startseite"}
+    candidates = [n for n in names if n.lower() not in skip and len(n) <= 60]
+    if len(candidates) > 1 and headline and len(candidates[-1]) > 40:
+        candidates = candidates[:-1]  # the last crumb is the article itself under another title
+    return candidates[-1] if candidates else None
+
+
+def find_section(
+    root: HtmlElement,
+    ld: dict[str, Any] | None,
+    meta: dict[str, str],
+    micro: dict[str, str],
+    nodes: list[tuple[dict[str, Any], bool]],
+    headline: str | None,
+    crumbs: list[str] = (),  # type: ignore[assignment]
+) -> str | None:
+    """The site section: JSON-LD `articleSection`, `article:section`, microdata, then breadcrumbs
+    (JSON-LD BreadcrumbList, then `crumbs`, the link texts of the visible trail)."""
+    section = _jsonld_str(ld, "articleSection")
+    if section:
+        return section
+    for value in (meta.get("article:section"), micro.get("articlesection")):
+        text = normalise_text(value or "")
+        if text:
+            return text
+    return _section_from_crumbs(_breadcrumb_names(nodes), headline) or _section_from_crumbs(list(crumbs), headline)
+
+
+# ------------------------------------------------------------------------------------- language
+
+_LANGUAGE = re.compile(r"^[a-zA-Z]{2,3}(?:[-_][a-zA-Z0-9]{2,8})*$")
+
+
+def normalise_language(value: str | None) -> str | None:
+    """A BCP 47 tag such as `en` or `pt-BR` from `en_us`, `pt-br`, `en, fr`...; None when not one."""
+    if not value:
+        return None
+    text = value.split(",")[0].split(";")[0].strip()
+    if not _LANGUAGE.match(text):
+        return None
+    parts = text.replace("_", "-").split("-")
+    out = [parts[0].lower()]
+    for part in parts[1:]:
+        out.append(part.upper() if len(part) == 2 else part.title() if len(part) == 4 else part.lower())
+    return "-".join(out)
+
+
+def find_language(
+    root: HtmlElement, ld: dict[str, Any] | None, meta: dict[str, str], micro: dict[str, str]
+) -> str | None:
+    """`<html lang>`, then the content-language meta, `og:locale`, JSON-LD/microdata `inLanguage`."""
+    in_language = ld.get("inLanguage") if ld else None
+    if isinstance(in_language, dict):
+        in_language = in_language.get("alternateName") or in_language.get("name")
+    for value in (
+        root.get("lang"),
+        root.get("xml:lang") or root.get("{http://www.w3.org/XML/1998/namespace}lang"),
+        meta.get("content-language"),
+        meta.get("language"),
+        meta.get("og:locale"),
+        in_language if isinstance(in_language, str) else None,
+        micro.get("inlanguage"),
+    ):
+        language = normalise_language(value)
+        if language:
+            return language
+    return None
