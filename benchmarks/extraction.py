@@ -19,7 +19,6 @@ trafilatura is a benchmark-only dependency (`pip install -e '.[bench]'`); withou
 from __future__ import annotations
 
 import argparse
-import gzip
 import importlib.util
 import json
 import statistics

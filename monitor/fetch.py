@@ -19,11 +19,11 @@ import socket
 import ssl
 import time
 from collections.abc import Iterator
-from functools import lru_cache
 from types import TracebackType
 
 import httpx
 
+from monitor.charset import decode_html
 from monitor.config import HttpSettings
 from monitor.errors import FetchError, PageGone, UsageError
 from monitor.models import Page
@@ -105,45 +105,12 @@ def _private_reason(ip: IPAddress) -> str:
     return f"refusing to fetch private address {ip} (set http.allow_private_addresses = true to allow)"
 
 
-# ------------------------------------------------------------------------------------------ charset
+# ----------------------------------------------------------------------------------- content type
 
-_BOMS = (
-    (codecs.BOM_UTF8, "utf-8"),
-    (codecs.BOM_UTF16_LE, "utf-16-le"),
-    (codecs.BOM_UTF16_BE, "utf-16-be"),
-)
-# Labels that browsers (WHATWG Encoding) read as a superset; decoding with the narrow codec garbles pages.
-_SUPERSETS = {
-    "ascii": "cp1252",
-    "latin_1": "cp1252",
-    "iso8859-1": "cp1252",
-    "gb2312": "gb18030",
-    "gbk": "gb18030",
-    "shift_jis": "cp932",
-    "euc_kr": "cp949",
-    "big5": "big5hkscs",
-    "iso8859-9": "cp1254",
-    "tis-620": "cp874",
-}
-_META_CHARSET = re.compile(rb"""<meta\b[^>]*?charset\s*=\s*["']?\s*([a-zA-Z0-9_.:+-]+)""", re.IGNORECASE)
-_PRESCAN_BYTES = 4096
 _LOOKS_HTML = re.compile(
     rb"\s*<(?:!doctype\s+html|html|head|body|meta|title|script|style|iframe|h1|div|font|table|a|b|br|p|!--)[\s>/]",
     re.IGNORECASE,
 )
-
-
-@lru_cache(maxsize=128)
-def _codec(label: str | None) -> str | None:
-    """The Python codec to decode a declared charset label with, or None for an unknown label."""
-    if not label:
-        return None
-    try:
-        name = codecs.lookup(label.strip().strip("\"'").lower()).name
-        b"".decode(name)  # LookupError for codecs that are not text encodings (rot13, base64, ...)
-    except LookupError:
-        return None
-    return _SUPERSETS.get(name, name)
 
 
 def _header_charset(content_type: str) -> str | None:
@@ -154,65 +121,9 @@ def _header_charset(content_type: str) -> str | None:
     return None
 
 
-def _detect(raw: bytes) -> str | None:
-    from charset_normalizer import from_bytes  # imported lazily: only pages without a usable declaration need it
-
-    best = from_bytes(raw[:200_000]).best()
-    return _codec(best.encoding) if best is not None else None
-
-
-def decode_html(raw: bytes, header_charset: str | None) -> tuple[str, str]:
-    """Decode a page's bytes: BOM, then the Content-Type charset, then `<meta charset>`/http-equiv,
-    then UTF-8, then detection. A declaration that does not fit the bytes is skipped; the last resort
-    decodes with replacement characters. Returns (text, codec name)."""
-    # The common case first: a correct UTF-8 header and no BOM is one plain decode.
-    declared = _codec(header_charset)
-    if declared == "utf-8" and not raw.startswith(codecs.BOM_UTF8):
-        try:
-            return raw.decode("utf-8"), "utf-8"
-        except UnicodeDecodeError:
-            pass
-    for bom, name in _BOMS:
-        if raw.startswith(bom):
-            return raw[len(bom) :].decode(name, errors="replace"), name
-    tried: list[str] = []
-    for candidate in _candidates(raw, declared):
-        if candidate in tried:
-            continue
-        tried.append(candidate)
-        try:
-            return raw.decode(candidate), candidate
-        except (UnicodeDecodeError, LookupError):
-            continue
-    fallback = declared or "utf-8"
-    return raw.decode(fallback, errors="replace"), fallback
-
-
-def _candidates(raw: bytes, declared: str | None) -> Iterator[str]:
-    if declared:
-        yield declared
-    match = _META_CHARSET.search(raw, 0, _PRESCAN_BYTES)
-    if match:
-        meta = _codec(match.group(1).decode("ascii", "ignore"))
-        # A page that could be read as ASCII to find its meta cannot be UTF-16 (WHATWG says: read UTF-8).
-        if meta and meta.startswith("utf-16"):
-            meta = "utf-8"
-        if meta:
-            yield meta
-    yield "utf-8"
-    detected = _detect(raw)
-    if detected:
-        yield detected
-    yield "cp1252"
-
-
 def looks_like_html(raw: bytes) -> bool:
     """True when a body without a content type starts like an HTML document."""
-    head = raw[:1024]
-    for bom, _ in _BOMS[:1]:
-        if head.startswith(bom):
-            head = head[len(bom) :]
-    return _LOOKS_HTML.match(head) is not None
+    return _LOOKS_HTML.match(raw[:1024].removeprefix(codecs.BOM_UTF8)) is not None
 
 
 # ------------------------------------------------------------------------------------------- errors

@@ -15,7 +15,8 @@ import pytest
 
 from monitor.config import HttpSettings
 from monitor.errors import FetchError, PageGone, UsageError
-from monitor.fetch import Fetcher, decode_html, is_blocked_address, validate_url
+from monitor.charset import decode_html
+from monitor.fetch import Fetcher, is_blocked_address, validate_url
 from monitor.localsite import LocalSite
 from monitor.models import Page
 

@@ -19,13 +19,13 @@ import lxml.html
 from lxml import etree
 from lxml.html import HtmlElement
 
+from monitor.charset import decode_html
 from monitor.errors import ExtractionError
 from monitor.extract import body as _body
 from monitor.extract import clean as _clean
 from monitor.extract import metadata as _meta
 from monitor.extract import rules as _rules
 from monitor.extract import suspect as _suspect
-from monitor.extract.decode import decode_html
 from monitor.extract.normalise import normalise_text
 from monitor.models import Article, SiteRule
 
@@ -39,7 +39,7 @@ _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 def parse_html(html: str | bytes) -> HtmlElement:
     """Parse a page into an lxml tree; raise ExtractionError only when there is nothing to parse."""
     if isinstance(html, (bytes, bytearray, memoryview)):
-        html = decode_html(bytes(html))
+        html = decode_html(bytes(html))[0]
     if not isinstance(html, str):
         raise ExtractionError(f"cannot extract an article from {type(html).__name__}, expected HTML text or bytes")
     if html.startswith("\ufeff"):
