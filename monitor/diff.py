@@ -5,6 +5,10 @@
     split_sentences a rule-based splitter that knows news abbreviations, initials and quotes
     word_diff       diff-match-patch over words (each distinct word mapped to one character)
 
+Texts are compared in `normal_form` (entities, invisible characters, Unicode forms, quote styles,
+whitespace and tracking parameters ignored). Noise paragraphs (`is_noise`: ad labels, related links,
+"updated N minutes ago", view counts, share prompts) take no part and appear in no edit.
+
 Paragraph passes: (1) exact matches in order, then exact matches out of order; (2) splits and
 merges, found by sentences that an unmatched paragraph shares with two or more adjacent unmatched
 paragraphs of the other version; (3) the remaining pairs by similarity, best first (word-level
@@ -22,7 +26,9 @@ therefore has only `equal` sentence edits.
 
 from __future__ import annotations
 
+import html
 import re
+import unicodedata
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Sequence
@@ -44,6 +50,8 @@ GROUP_SHARE = 0.3
 MAX_PARAGRAPH_PAIRS = 600
 # Fuzzy sentence look-ups for split/merge detection are skipped beyond this many comparisons.
 MAX_FUZZY_COMPARISONS = 20_000
+# ... and only against paragraphs at most this many places away.
+FUZZY_WINDOW = 8
 
 # Extraction already straightens quotes; this tolerates text that did not come through it. One
 # character for one, so offsets found in straightened text hold in the original.
@@ -60,9 +68,74 @@ def straighten(text: str) -> str:
     return text.translate(_CURLY)
 
 
+def normal_form(text: str) -> str:
+    """The form two texts are compared in: entities decoded, Unicode compatibility forms folded,
+    invisible characters dropped, tracking parameters cut from links, quotes straightened and
+    whitespace collapsed. Texts with the same normal form are the same to a reader."""
+    return _key_cached(text)
+
+
 def _key(text: str) -> str:
-    """Comparison key: quotes straightened, whitespace collapsed."""
+    """Comparison key: entities decoded, Unicode compatibility forms folded, invisible characters
+    dropped, tracking parameters cut from links, quotes straightened, whitespace collapsed."""
+    return _key_cached(text)
+
+
+@lru_cache(maxsize=16384)
+def _key_cached(text: str) -> str:
+    if "&" in text:
+        text = html.unescape(text)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text.translate(_INVISIBLE))
+        text = text.translate(_DASHES)
+    if "?" in text and "://" in text:
+        text = _URL.sub(_untrack, text)
     return _SPACE.sub(" ", straighten(text)).strip()
+
+
+# Soft hyphen, zero-width characters and the byte-order mark change nothing a reader sees.
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
+_DASHES = str.maketrans(dict.fromkeys("\u2010\u2011", "-"))
+_URL = re.compile(r"https?://[^\s\"'<>]+")
+_TRACKING = re.compile(
+    r"(?:utm_[a-z]+|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|igshid|yclid|_ga|ref|ref_src|cmpid|ocid|smid|"
+    r"at_medium|at_campaign|at_custom\d*)=",
+    re.IGNORECASE,
+)
+
+
+def _untrack(match: re.Match[str]) -> str:
+    url = match.group(0)
+    base, _, query = url.partition("?")
+    query, hash_, fragment = query.partition("#")
+    kept = [part for part in query.split("&") if part and not _TRACKING.match(part)]
+    return base + ("?" + "&".join(kept) if kept else "") + hash_ + fragment
+
+
+# Paragraphs that are page furniture rather than article text: they come and go between fetches
+# (rotating related links, "updated 5 minutes ago", view counts, ad labels) and are never compared.
+_NOISE = re.compile(
+    r"^\W*(?:"
+    r"advertisement|advertising|ad|sponsored(?: content)?|story continues (?:below|after)(?: this)?(?: advertisement| ad)?"
+    r"|continue reading(?: below)?|scroll to continue(?: with content)?"
+    r"|(?:read more|related|see also|more on this(?: story)?|also read|recommended|most read|watch|listen|"
+    r"related coverage|related stories|related articles?|you may also like|more from [\w .]+)\s*[:|»›>—–-]\s*.{0,200}"
+    r"|(?:read more|related|see also|recommended)\s*(?:stories|articles|coverage)?"
+    r"|(?:updated|published|posted|last updated|first published)\s*:?\s*(?:on\s+)?"
+    r"(?:(?:just now|a (?:minute|moment|few (?:minutes|seconds)) ago|an hour ago|\d+\s*(?:s|sec|seconds?|m|min|mins|minutes?|h|hr|hrs|hours?|d|days?)\s+ago))"
+    r"|(?:updated|published|posted|last updated|first published)\s*:?\s*(?:on\s+)?[\w ,.:/-]{0,40}?\d{1,2}[:.]\d{2}\s*(?:[ap]\.?m\.?)?\s*(?:[A-Z]{2,4}|GMT|UTC|BST|CET|CEST|EST|EDT|PST|PDT|ET|PT)?"
+    r"|[\d.,]+\s*[km]?\s*(?:views|reads|shares|comments|likes)"
+    r"|(?:share|share this(?: article| story)?|sign up|subscribe)(?: (?:on|to|via) [\w ]{1,30})?"
+    r")\W*$",
+    re.IGNORECASE,
+)
+
+
+def is_noise(paragraph: str) -> bool:
+    """Whether a paragraph is page furniture (ad label, related link, "updated N minutes ago",
+    view count, share prompt) that is left out of the comparison."""
+    text = _key(paragraph)
+    return len(text) <= 240 and _NOISE.match(text) is not None
 
 
 @lru_cache(maxsize=8192)
@@ -308,9 +381,15 @@ def diff_articles(old: Article, new: Article) -> ArticleDiff:
 
 def _diff_paragraphs(old: list[str], new: list[str]) -> tuple[ParagraphEdit, ...]:
     old_keys, new_keys = [_key(p) for p in old], [_key(p) for p in new]
-    units = _exact_units(old_keys, new_keys)
-    free_old = set(range(len(old))) - {i for u in units for i in u.old}
-    free_new = set(range(len(new))) - {j for u in units for j in u.new}
+    # Noise paragraphs take no part: their indices are simply never paired, added or removed.
+    noise_old = {i for i, k in enumerate(old_keys) if is_noise(k)}
+    noise_new = {j for j, k in enumerate(new_keys) if is_noise(k)}
+    units = _exact_units(
+        [k if i not in noise_old else f"\x00old{i}" for i, k in enumerate(old_keys)],
+        [k if j not in noise_new else f"\x00new{j}" for j, k in enumerate(new_keys)],
+    )
+    free_old = set(range(len(old))) - {i for u in units for i in u.old} - noise_old
+    free_new = set(range(len(new))) - {j for u in units for j in u.new} - noise_new
     if free_old and free_new:
         units += _group_units(old_keys, new_keys, free_old, free_new)
         units += _similar_units(old_keys, new_keys, free_old, free_new)
@@ -372,7 +451,8 @@ def _sources(
             origin = where.get(sentence)
             if origin is None and fuzzy:
                 words = _words(sentence)
-                scored = [(_ratio(words, w, 0.6), o) for o, w in origin_words]
+                # A split or merge stays near its place: compare with nearby paragraphs only.
+                scored = [(_ratio(words, w, 0.6), o) for o, w in origin_words if abs(o - index) <= FUZZY_WINDOW]
                 best = max(scored, default=(0.0, -1))
                 origin = best[1] if best[0] >= 0.6 else None
             if origin is not None:

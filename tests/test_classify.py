@@ -118,7 +118,8 @@ def test_fields_come_first_with_their_actions() -> None:
         ('Ona Brandt said: "The bridge is safe."', "The bridge is safe.", "Ona Brandt"),
         ('"The bridge is safe," according to the county engineer.', "The bridge is safe", "the county engineer"),
         ("'The bridge is safe,' the engineer said.", "The bridge is safe", "the engineer"),
-        ("The county called it a “temporary measure” in its notice.", "temporary measure", None),
+        ("The county called it a “temporary measure” in its notice.", "temporary measure", "The county"),
+        ("Officials promised a “lasting peace” for the valley.", "lasting peace", None),
         ('"The bridge is safe," he said.', "The bridge is safe", "he"),
     ],
 )
@@ -333,3 +334,135 @@ def test_curly_quotes_are_tolerated() -> None:
     reworded = [BODY[0], "“We remain open to talks,” the spokesman told reporters.", BODY[2], BODY[3]]
     (change,) = changes_between(BODY, reworded)
     assert (change.kind, change.after, change.speaker) == ("quote", "We remain open to talks", "the spokesman")
+
+
+# --------------------------------------------------------------------------- issue 4 additions
+
+from monitor.classify import is_stealth, link_corrections, summarize  # noqa: E402
+from monitor.classify.figures import figure_details, parse_number  # noqa: E402
+from monitor.classify.headlines import headline_test  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    ("history", "new", "variants"),
+    [
+        (["A", "B"], "A", ("A", "B")),
+        (["A", "B", "A"], "B", ("A", "B")),
+        (["X", "A", "B"], "A", ("A", "B")),
+        (["A", None, "B"], "A", ("A", "B")),
+        (["A", "B", "C"], "A", ("A", "B", "C")),
+        (["A"], "B", None),
+        (["A", "B"], "B", None),
+        (["A", "B"], "C", None),
+        (["A", "B", "C", "D", "E"], "A", None),
+        ([], "A", None),
+        (["A", "B"], None, None),
+        (["“Quoted” A", "B"], '"Quoted" A', ("“Quoted” A", "B")),
+    ],
+)
+def test_headline_test(history, new, variants) -> None:
+    assert headline_test(history, new) == variants
+
+
+def test_stealth_edit_needs_unchanged_modified_and_no_note() -> None:
+    old = Article(headline="H", modified="2025-01-01T10:00:00Z", paragraphs=BODY)
+    body = list(BODY)
+    body[2] = body[2].replace("2,500", "3,000")
+    same = Article(headline="H", modified="2025-01-01T10:00:00Z", paragraphs=body)
+    changes = classify(diff_articles(old, same))
+    assert is_stealth(changes, old, same)
+    bumped = Article(headline="H", modified="2025-01-01T12:00:00Z", paragraphs=body)
+    assert not is_stealth(classify(diff_articles(old, bumped)), old, bumped)
+    noted = Article(headline="H", modified=old.modified, paragraphs=body + ["Correction: The toll was misstated."])
+    assert not is_stealth(classify(diff_articles(old, noted)), old, noted)
+    typo = Article(headline="H", modified=old.modified, paragraphs=[BODY[0], BODY[1], BODY[2], "A second round of talks has not been schedueld."])
+    assert not is_stealth(classify(diff_articles(old, typo)), old, typo)
+
+
+def test_summarize() -> None:
+    body = list(BODY)
+    body[1] = '"We remain open to talks," the spokesman told reporters.'
+    body[2] = body[2].replace("2,500", "3,000")
+    changes = changes_between(BODY, body + ["Both delegations flew home. Neither spoke."], new_headline="Talks collapse")
+    assert summarize(changes) == "headline rewritten; 1 quote changed; figure 2,500 → 3,000; 2 sentences added"
+    assert summarize([]) == "no changes"
+
+
+def test_figure_details() -> None:
+    (change,) = one_edit(2, BODY[2].replace("2,500", "3,000"))
+    details = figure_details(change)
+    assert details.counted == "soldier deaths"
+    assert (details.before_number, details.after_number) == (2500, 3000)
+    assert details.relative_change == pytest.approx(0.2)
+    toll = Change("figure", "changed", "The death toll rose to 86.", "The death toll rose to 112.", "", "86", "112")
+    assert figure_details(toll).counted == "death toll"
+
+
+@pytest.mark.parametrize(
+    ("value", "number"),
+    [("2,500", 2500), ("$1.2 billion", 1.2e9), ("€40m", 40e6), ("a fifth", 0.2), ("two-thirds", 2 / 3),
+     ("three", 3), ("twenty-five", 25), ("12%", 12), ("3.5 percent", 3.5), ("30-day", 30),
+     ("March 3", None), ("10:30", None), ("2-1", None), ("hundreds of thousands", None)],
+)
+def test_parse_number(value: str, number: float | None) -> None:
+    assert parse_number(value) == (pytest.approx(number) if number is not None else None)
+
+
+def test_correction_is_linked_to_the_change_it_explains() -> None:
+    old = ["The fire started in Harlow County on Monday.", "Crews worked overnight to contain 40 hectares."]
+    new = ["The fire started in Dunmore County on Monday.", "Crews worked overnight to contain 45 hectares.",
+           "Correction: An earlier version of this article misstated the county where the fire started."]
+    changes = changes_between(old, new)
+    assert link_corrections(changes) == {2: 0}
+    assert changes[0].kind == "text" and "County" in changes[0].after
+
+
+@pytest.mark.parametrize(
+    ("sentence", "speaker"),
+    [
+        ('The head of the delegation, Ana Vo, said: "We are ready."', "Ana Vo"),
+        ('"We are ready," the head of the delegation, Ana Vo, said.', "Ana Vo"),
+        ('"We are ready," said the chancellor, Dieter Brandl, as he left.', "Dieter Brandl"),
+        ('Prof. Lukas Merriman of the University of Tallow, who was not involved, said it was "exciting."', "Lukas Merriman"),
+        ('In a memo to staff, chief executive Mara Ellison wrote that they had "hired too fast."', "Mara Ellison"),
+        ('Greaves said he had asked for a recount "because the margin is small."', "Greaves"),
+        ('Pavo wrote on X: "The door is not closed."', "Pavo"),
+        ("« Nous avons un accord », the president, Lucienne Marchal, wrote.", "Lucienne Marchal"),
+        ("„Das ist gut“, said Dieter Brandl.", "Dieter Brandl"),
+    ],
+)
+def test_attribution_styles(sentence: str, speaker: str) -> None:
+    assert find_quotes(sentence)[0].speaker == speaker
+
+
+def test_quote_running_over_paragraphs_and_unattributed_follow_up() -> None:
+    old = ['The mediator, Corinne Lafleur, told reporters:', '"We have had promises before. Both sides gave us maps.',
+           '"If the convoys keep moving, we can talk."']
+    new = ['The mediator, Corinne Lafleur, told reporters:', '"We have had promises before. Both sides gave us their maps.',
+           '"If the convoys keep moving for a week, we can talk."']
+    changes = changes_between(old, new)
+    assert [(c.kind, c.action, c.speaker) for c in changes] == [("quote", "changed", "Corinne Lafleur")] * 2
+
+
+@pytest.mark.parametrize(
+    "noise",
+    ["Advertisement", "Story continues below advertisement", "Read more: Harbour chief named",
+     "Updated 5 minutes ago", "Last updated: 10:42 GMT", "1,204 views", "Share this article"],
+)
+def test_page_furniture_is_not_a_change(noise: str) -> None:
+    assert changes_between(BODY, BODY[:2] + [noise] + BODY[2:]) == []
+
+
+def test_rendering_noise_is_not_a_change() -> None:
+    rendered = [p.replace('"', "“", 1).replace('"', "”", 1).replace("  ", " ") for p in BODY]
+    rendered[0] = rendered[0].replace("lakeside", "lake\u00adside").replace(" on ", "\u00a0on ")
+    rendered[3] = rendered[3].replace("a ", "a&#32;", 1) if False else rendered[3] + " "
+    assert changes_between(BODY, rendered) == []
+    linked = ["See the map at https://maps.example.org/v?id=4&utm_source=feed for details."]
+    assert changes_between(linked, ["See the map at https://maps.example.org/v?id=4 for details."]) == []
+
+
+def test_one_counts_only_against_another_figure() -> None:
+    assert kinds(one_edit(3, "One second round of talks has not been scheduled.")) == [("text", "changed")]
+    changes = changes_between(["One soldier died in the attack."], ["Two soldiers died in the attack."])
+    assert (changes[0].kind, changes[0].before_value, changes[0].after_value) == ("figure", "One", "Two")

@@ -20,18 +20,19 @@ those. A pure paragraph split or merge (all sentences equal) gives no change.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Sequence
 from difflib import SequenceMatcher
 from typing import TypeVar
 
 from monitor.classify.corrections import is_correction
 from monitor.classify.figures import Figure, find_figures
-from monitor.classify.quotes import PRONOUNS, Quote, find_quotes
+from monitor.classify.quotes import Quote, find_quotes, resolve_quotes
 from monitor.classify.text import is_minor, mask, reworded, trim, words
-from monitor.diff import split_sentences
-from monitor.models import ArticleDiff, Change, FieldEdit, ParagraphEdit, SentenceEdit
+from monitor.diff import split_sentences, straighten
+from monitor.models import Article, ArticleDiff, Change, FieldEdit, ParagraphEdit, SentenceEdit
 
-__all__ = ["classify"]
+__all__ = ["classify", "is_stealth", "link_corrections", "summarize"]
 
 T = TypeVar("T")
 
@@ -46,30 +47,40 @@ def classify(diff: ArticleDiff) -> list[Change]:
 
 
 class _Speakers:
-    """The last named speaker in reading order, to resolve "he said" to a name.
+    """The last named speaker in reading order, and the quotations of the paragraph being read with
+    their speakers resolved (see `quotes.resolve_quotes`).
 
-    Texts are only queued as they are read and scanned when a pronoun needs resolving, so that the
-    many unchanged paragraphs of an article cost nothing.
+    Unchanged paragraphs are only queued, and scanned when a changed paragraph needs the speaker,
+    so that the many unchanged paragraphs of an article cost little.
     """
 
     def __init__(self) -> None:
         self.last: str | None = None
         self.pending: list[str] = []
+        self.quotes: dict[str, list[Quote]] = {}
 
     def read(self, text: str | None) -> None:
-        if text and ('"' in text or "'" in text):
+        if text:
             self.pending.append(text)
 
-    def resolve(self, quote: Quote) -> str | None:
-        if not quote.speaker or quote.speaker.lower() not in PRONOUNS:
-            return quote.speaker
+    def enter(self, paragraph: ParagraphEdit) -> None:
+        """Resolve the quotations of both sides of a changed paragraph."""
         for text in self.pending:
-            for sentence in split_sentences(text):
-                for earlier in find_quotes(sentence):
-                    if earlier.speaker and earlier.speaker.lower() not in PRONOUNS:
-                        self.last = earlier.speaker
+            _, self.last = resolve_quotes(split_sentences(text), self.last)
         self.pending.clear()
-        return self.last
+        self.quotes = {}
+        last = self.last
+        for text in (paragraph.before, paragraph.after):
+            if text:
+                sentences = split_sentences(text)
+                resolved, end = resolve_quotes(sentences, self.last)
+                self.quotes.update(zip(sentences, resolved))
+                last = end
+        self.last = last
+
+    def find(self, sentence: str) -> list[Quote]:
+        found = self.quotes.get(sentence)
+        return found if found is not None else find_quotes(sentence)
 
 
 def _action(before: str | None, after: str | None) -> str:
@@ -100,10 +111,8 @@ def _paragraph_changes(paragraph: ParagraphEdit, speakers: _Speakers) -> list[Ch
         after = paragraph.after if is_correction(paragraph.after) else None
         changes.append(Change("correction", _action(before, after), before, after, trim(after or before)))
         return changes
-    per_sentence: list[list[Change]] = []
-    for sentence in paragraph.sentences:
-        per_sentence.append(_sentence_changes(sentence, speakers))
-        speakers.read(sentence.after or sentence.before)
+    speakers.enter(paragraph)
+    per_sentence = [_sentence_changes(sentence, speakers) for sentence in paragraph.sentences]
     whole = paragraph.action in ("added", "removed")
     if whole and all(c.kind == "text" for found in per_sentence for c in found):
         context = trim(paragraph.after or paragraph.before)
@@ -126,14 +135,17 @@ def _sentence_changes(edit: SentenceEdit, speakers: _Speakers) -> list[Change]:
     if is_minor(before, after) and [f.key for f in figures_b] == [f.key for f in figures_a]:
         return [Change("minor", "changed", before, after, context)]
 
-    quotes_b, quotes_a = find_quotes(before), find_quotes(after)
+    quotes_b, quotes_a = speakers.find(before), speakers.find(after)
     found: list[tuple[int, Change]] = []
     minor = False
     gone: list[tuple[int, int]] = []  # spans of quotes added or removed, whose figures they carry
     new: list[tuple[int, int]] = []
+    # A quotation that differs only in a figure's value is reported by that figure alone.
     for qb, qa in _align(quotes_b, quotes_a, lambda q: " ".join(words(_mask_figures(q.text)))):
         if qb and qa:
-            if is_minor(qb.text, qa.text):
+            if is_minor(qb.text, qa.text) and [f.key for f in find_figures(qb.text)] == [
+                f.key for f in find_figures(qa.text)
+            ]:
                 minor = True
                 continue
             found.append((qa.start, _quote("changed", qb, qa, context, speakers)))
@@ -143,8 +155,12 @@ def _sentence_changes(edit: SentenceEdit, speakers: _Speakers) -> list[Change]:
         elif qb:
             gone.append((qb.start, qb.end))
             found.append((qb.start, _quote("removed", qb, None, context, speakers)))
+    # A figure added to or dropped from a quotation is part of the quotation's change; a figure
+    # whose value changed is reported too, inside a quotation or not.
+    new += [(q.start, q.end) for q in quotes_a]
+    gone += [(q.start, q.end) for q in quotes_b]
     for fb, fa in _align(figures_b, figures_a, lambda f: f.key):
-        if (fa and not fb and _inside(fa, new)) or (fb and not fa and _inside(fb, gone)):
+        if (fa and not fb and (_inside(fa, new) or fa.weak)) or (fb and not fa and (_inside(fb, gone) or fb.weak)):
             continue
         position = fa.start if fa else fb.start if fb else 0
         found.append(
@@ -158,8 +174,8 @@ def _sentence_changes(edit: SentenceEdit, speakers: _Speakers) -> list[Change]:
         )
     changes = [change for _, change in sorted(found, key=lambda item: item[0])]
 
-    rest_b = mask(before, [(q.start, q.end) for q in quotes_b] + [(f.start, f.end) for f in figures_b])
-    rest_a = mask(after, [(q.start, q.end) for q in quotes_a] + [(f.start, f.end) for f in figures_a])
+    rest_b = mask(before, [(q.start, q.end) for q in quotes_b] + [_unit_span(before, f) for f in figures_b])
+    rest_a = mask(after, [(q.start, q.end) for q in quotes_a] + [_unit_span(after, f) for f in figures_a])
     if reworded(rest_b, rest_a):
         if is_minor(rest_b, rest_a):
             minor = True
@@ -176,13 +192,13 @@ def _one_sided(action: str, sentence: str, speakers: _Speakers) -> list[Change]:
     """An added or removed sentence: its quotations and the figures outside them, else `text`."""
     before, after = (None, sentence) if action == "added" else (sentence, None)
     context = trim(sentence)
-    quotes = find_quotes(sentence)
+    quotes = speakers.find(sentence)
     found: list[tuple[int, Change]] = [
         (q.start, _quote(action, q if before else None, q if after else None, context, speakers)) for q in quotes
     ]
     spans = [(q.start, q.end) for q in quotes]
     for figure in find_figures(sentence):
-        if not _inside(figure, spans):
+        if not _inside(figure, spans) and not figure.weak:
             value_b, value_a = (None, figure.value) if action == "added" else (figure.value, None)
             change = Change("figure", action, before, after, context, before_value=value_b, after_value=value_a)
             found.append((figure.start, change))
@@ -194,17 +210,19 @@ def _one_sided(action: str, sentence: str, speakers: _Speakers) -> list[Change]:
 def _quote(action: str, before: Quote | None, after: Quote | None, context: str, speakers: _Speakers) -> Change:
     quote = after or before
     assert quote is not None
-    return Change(
-        "quote", action, before and before.text, after and after.text, context, speaker=speakers.resolve(quote)
-    )
+    return Change("quote", action, before and before.text, after and after.text, context, speaker=quote.speaker)
 
 
-def _align(before: list[T], after: list[T], key: Callable[[T], str]) -> list[tuple[T | None, T | None]]:
-    """Order-preserving pairs of items with equal keys skipped; unequal runs pair up by position."""
+def _align(
+    before: list[T], after: list[T], key: Callable[[T], str], keep_equal: bool = False
+) -> list[tuple[T | None, T | None]]:
+    """Order-preserving pairs of items with equal keys skipped (or kept); unequal runs pair up by position."""
     pairs: list[tuple[T | None, T | None]] = []
     matcher = SequenceMatcher(None, [key(x) for x in before], [key(x) for x in after], autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
+            if keep_equal:
+                pairs.extend(zip(before[i1:i2], after[j1:j2]))
             continue
         olds, news = before[i1:i2], after[j1:j2]
         common = min(len(olds), len(news))
@@ -220,3 +238,141 @@ def _mask_figures(text: str) -> str:
 
 def _inside(figure: Figure, spans: list[tuple[int, int]]) -> bool:
     return any(start <= figure.start and figure.end <= end for start, end in spans)
+
+
+# --------------------------------------------------------------------------- stealth edits and summary
+
+_SUBSTANTIVE = frozenset({"headline", "quote", "figure", "text"})
+
+
+def is_stealth(changes: Sequence[Change], old: Article, new: Article) -> bool:
+    """A stealth edit: a headline, quote, figure or text change, while `dateModified` stayed the same
+    and no visible correction, clarification, update or editor's note was added or changed.
+
+    A missing `modified` on both sides counts as unchanged (the page shows no date to update).
+    """
+    if not any(change.kind in _SUBSTANTIVE for change in changes):
+        return False
+    if (old.modified or None) != (new.modified or None):
+        return False
+    return not any(change.kind == "correction" and change.action in ("added", "changed") for change in changes)
+
+
+_FIELD_WORDS = {"changed": "rewritten", "added": "added", "removed": "removed"}
+_SUMMARY_FIGURES = 3
+
+
+def summarize(changes: Sequence[Change]) -> str:
+    """One line for a list of changes, most important first, e.g.
+    "headline rewritten; 1 quote changed; figure 2,500 → 3,000; 2 sentences added".
+
+    Order: headline, standfirst, byline, corrections, quotes, figures, text, moves, minor edits.
+    Changed figures with both values are spelt out (the first three); the others are counted.
+    Text changes are counted in sentences. No changes gives "no changes".
+    """
+    parts: list[str] = []
+    for kind in ("headline", "standfirst", "byline"):
+        for change in changes:
+            if change.kind == kind:
+                parts.append(f"{kind} {_FIELD_WORDS.get(change.action, change.action)}")
+    for kind, noun in (("correction", "note"), ("quote", "quote")):
+        counts = _count(change.action for change in changes if change.kind == kind)
+        for action, n in counts:
+            label = "correction note" if kind == "correction" else noun
+            parts.append(f"{n} {label}{'s' if n > 1 else ''} {action}")
+    figures = [c for c in changes if c.kind == "figure"]
+    spelt = [c for c in figures if c.action == "changed" and c.before_value and c.after_value][:_SUMMARY_FIGURES]
+    parts.extend(f"figure {c.before_value} → {c.after_value}" for c in spelt)
+    for action, n in _count(c.action for c in figures if c not in spelt):
+        parts.append(f"{n} {'more ' if spelt and action == 'changed' else ''}figure{'s' if n > 1 else ''} {action}")
+    text: dict[str, int] = {}
+    for change in changes:
+        if change.kind == "text":
+            sentences = 1 if change.action == "changed" else len(split_sentences(change.after or change.before or "")) or 1
+            text[change.action] = text.get(change.action, 0) + sentences
+    for action in ("changed", "added", "removed"):
+        if action in text:
+            n = text[action]
+            parts.append(f"{n} sentence{'s' if n > 1 else ''} {action}")
+    moves = sum(1 for c in changes if c.kind == "move")
+    if moves:
+        parts.append(f"{moves} paragraph{'s' if moves > 1 else ''} moved")
+    minor = sum(1 for c in changes if c.kind == "minor")
+    if minor:
+        parts.append(f"{minor} minor edit{'s' if minor > 1 else ''}")
+    return "; ".join(parts) if parts else "no changes"
+
+
+def _count(actions) -> list[tuple[str, int]]:
+    counts: dict[str, int] = {}
+    for action in actions:
+        counts[action] = counts.get(action, 0) + 1
+    return [(a, counts[a]) for a in ("changed", "added", "removed") if a in counts]
+
+
+# A unit or counted period right after a figure travels with it: "18 months" -> "two years" is one
+# figure change, not a figure and a rewording.
+_UNIT_AFTER = re.compile(
+    r"\s*(?:of\s+)?(?:pounds|dollars|euros|people|seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?|centuries|century|"
+    r"km|kilometres?|kilometers?|miles?|metres?|meters?|feet|tonnes?|tons?|kg|kilograms?|litres?|liters?)\b",
+    re.IGNORECASE,
+)
+
+
+def _unit_span(text: str, figure: Figure) -> tuple[int, int]:
+    match = _UNIT_AFTER.match(text, figure.end)
+    return (figure.start, match.end() if match else figure.end)
+
+
+# --------------------------------------------------------------------------- corrections and what they explain
+
+_CORRECTION_WORDS = re.compile(r"[A-Za-z][A-Za-z'-]+|\d[\d,.]*")
+_BOILERPLATE = frozenset(
+    "correction clarification update updated editor's note an a the earlier previous version of this article story "
+    "report post piece has been was is amended corrected changed revised to said misstated misspelled misidentified "
+    "incorrectly wrongly gave wrong it its in on and or not but that which who he she they we were are had have "
+    "originally previously".split()
+)
+
+
+def link_corrections(changes: Sequence[Change]) -> dict[int, int]:
+    """For each added or changed correction note in `changes`, the index of the change it explains.
+
+    Keyed and valued by index into `changes`. The explained change is the non-correction change
+    whose changed words share the most with the note's own words (beyond correction boilerplate
+    such as "an earlier version of this article misstated"): "misstated the county" finds the
+    sentence whose county changed; a figure or name quoted in the note finds the change that carries
+    it. Notes with no overlap are left out. A note explains at most one change; several notes may
+    point to the same change.
+    """
+    links: dict[int, int] = {}
+    for k, note in enumerate(changes):
+        if note.kind != "correction" or note.action == "removed":
+            continue
+        terms = _terms(note.after or note.before or "")
+        if not terms:
+            continue
+        best, best_score = None, 0.0
+        for j, change in enumerate(changes):
+            if change.kind in ("correction", "move"):
+                continue
+            score = _overlap(terms, change)
+            if score > best_score:
+                best, best_score = j, score
+        if best is not None:
+            links[k] = best
+    return links
+
+
+def _terms(text: str) -> set[str]:
+    return {w.lower().strip(".,") for w in _CORRECTION_WORDS.findall(straighten(text))} - _BOILERPLATE
+
+
+def _overlap(terms: set[str], change: Change) -> float:
+    """Shared words, counting words that changed (present on one side only) three times."""
+    values = {v.lower() for v in (change.before_value, change.after_value) if v}
+    if values & terms or any(v in " ".join(terms) for v in values if any(c.isdigit() for c in v)):
+        return 10.0
+    before, after = _terms(change.before or ""), _terms(change.after or "")
+    changed = before ^ after
+    return 3.0 * len(terms & changed) + 1.0 * len(terms & (before & after)) / 4

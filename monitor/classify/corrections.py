@@ -8,7 +8,7 @@ from monitor.diff import straighten
 
 _LEAD = r"^[\s*(\[_]*"
 _NOTE = re.compile(
-    _LEAD + r"(?:correction|clarification|update|updated|editor'?s'? note)s?\b[^:.\n]{0,40}?[:—–-]"
+    _LEAD + r"(?:correction|clarification|update|updated|editor'?s'? note)s?\b(?:[^:.\n]|(?<=\d)\.(?=\d)){0,40}?[:—–-]"
     r"|" + _LEAD + r"an? (?:earlier|previous) version of this (?:article|story|report|post|piece)"
     r"|" + _LEAD + r"this (?:article|story|report|post|piece) (?:has been|was|is being|had been) "
     r"(?:updated|amended|corrected|changed|revised|clarified|edited)",
