@@ -172,6 +172,7 @@ async def check_many(articles: Sequence[WatchedArticle], config: Config, store: 
 
 
 def _extraction_pool() -> ProcessPoolExecutor:
-    # forkserver: forking a process that runs threads (the event loop's executor, a test server) is unsafe.
-    context = multiprocessing.get_context("forkserver")
+    # spawn: forking a process that runs threads (a resolver pool, a test server) is unsafe, and spawned
+    # workers are this process's own children, so their CPU time is accounted to it.
+    context = multiprocessing.get_context("spawn")
     return ProcessPoolExecutor(max_workers=os.cpu_count() or 1, mp_context=context)
