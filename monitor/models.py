@@ -175,7 +175,12 @@ SEVERITY = {
 
 @dataclass(frozen=True)
 class Change:
-    """One classified change. `before_value`/`after_value` are for figures, `speaker` for quotes."""
+    """One classified change.
+
+    Figures carry `before_value`/`after_value` as written, the thing `counted` ("soldier deaths")
+    and `relative_change` ((after - before) / before) when both values are numbers; quotes carry
+    the `speaker`.
+    """
 
     kind: str
     action: str
@@ -185,6 +190,8 @@ class Change:
     before_value: str | None = None
     after_value: str | None = None
     speaker: str | None = None
+    counted: str | None = None
+    relative_change: float | None = None
 
     @property
     def severity(self) -> str:
@@ -202,6 +209,8 @@ class Change:
         if self.kind == "figure":
             data["before_value"] = self.before_value
             data["after_value"] = self.after_value
+            data["counted"] = self.counted
+            data["relative_change"] = None if self.relative_change is None else round(self.relative_change, 4)
         if self.kind == "quote":
             data["speaker"] = self.speaker
         return data
@@ -217,6 +226,8 @@ class Change:
             before_value=data.get("before_value"),
             after_value=data.get("after_value"),
             speaker=data.get("speaker"),
+            counted=data.get("counted"),
+            relative_change=data.get("relative_change"),
         )
 
 
@@ -250,6 +261,7 @@ class VersionRecord:
     headline: str | None
     kinds: tuple[str, ...] = ()
     final_url: str | None = None
+    suspect: str | None = None
 
 
 CHECK_STATUSES = ("new", "unchanged", "changed", "gone", "error")
@@ -257,7 +269,13 @@ CHECK_STATUSES = ("new", "unchanged", "changed", "gone", "error")
 
 @dataclass(frozen=True)
 class CheckResult:
-    """The outcome of checking one article once; failures are data here, not exceptions."""
+    """The outcome of checking one article once; failures are data here, not exceptions.
+
+    `suspect` says why a stored version is probably not the article (a paywall, a consent wall, a
+    body that lost most of its words): such a version is not diffed. `stealth` is an edit of
+    substance with no new modified date and no update or correction note. `headline_test` holds the
+    variants when the headline alternates among them (an A/B test).
+    """
 
     url: str
     article_id: str
@@ -269,6 +287,10 @@ class CheckResult:
     http_status: int | None = None
     duration_ms: float = 0.0
     final_url: str | None = None
+    summary: str | None = None
+    stealth: bool = False
+    suspect: str | None = None
+    headline_test: tuple[str, ...] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -282,4 +304,8 @@ class CheckResult:
             "http_status": self.http_status,
             "final_url": self.final_url,
             "duration_ms": round(self.duration_ms, 1),
+            "summary": self.summary,
+            "stealth": self.stealth,
+            "suspect": self.suspect,
+            "headline_test": list(self.headline_test) if self.headline_test else None,
         }

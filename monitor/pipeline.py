@@ -18,14 +18,16 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 
-from monitor.classify import classify
+from monitor.classify import classify, is_stealth, summarize
+from monitor.classify.headlines import headline_test
 from monitor.config import Config
 from monitor.diff import diff_articles
 from monitor.errors import ExtractionError, FetchError, PageGone
-from monitor.extract import extract_article
+from monitor.extract import extract_article, suspect_reason
 from monitor.fetch import Fetcher
-from monitor.models import Article, CheckResult, Page, SiteRule, WatchedArticle
+from monitor.models import Article, Change, CheckResult, Page, SiteRule, WatchedArticle
 from monitor.store import Store, content_hash
 
 
@@ -79,10 +81,16 @@ async def check_article(article: WatchedArticle, fetcher: Fetcher, store: Store,
 def _store_if_changed(
     store: Store, article: WatchedArticle, page: Page, extracted: Article, started: float
 ) -> CheckResult:
+    new_hash = content_hash(extracted)
     latest = store.latest_version(article.id)
-    if latest is not None and latest.content_hash == content_hash(extracted):
+    if latest is not None and latest.content_hash == new_hash:
         return _record_unchanged(store, article, page, started)
-    changes = classify(diff_articles(store.load_article(article.id, latest.number), extracted)) if latest else []
+    # After a suspect version (a paywall, a consent wall) changes are measured from the last sound one.
+    baseline = store.latest_sound_version(article.id) if latest and latest.suspect else latest
+    if baseline is not None and baseline.content_hash == new_hash:
+        return _record_unchanged(store, article, page, started)
+    previous = store.load_article(article.id, baseline.number) if baseline else None
+    assessment = _assess(store, article, previous, extracted)
     record = store.save_version(
         article,
         extracted,
@@ -93,19 +101,49 @@ def _store_if_changed(
         final_url=page.final_url,
         etag=page.etag,
         last_modified=page.last_modified,
-        changes=changes,
+        changes=assessment.changes,
+        suspect=assessment.suspect,
     )
     return CheckResult(
         url=article.url,
         article_id=article.id,
         status="changed" if latest else "new",
         version=record.number,
-        previous_version=latest.number if latest else None,
-        changes=tuple(changes),
+        previous_version=baseline.number if baseline else None,
+        changes=assessment.changes,
         http_status=page.status,
         duration_ms=_elapsed_ms(started),
         final_url=page.final_url,
+        summary=summarize(assessment.changes) if previous and not assessment.suspect else None,
+        stealth=assessment.stealth,
+        suspect=assessment.suspect,
+        headline_test=assessment.headline_test,
     )
+
+
+@dataclass(frozen=True)
+class _Assessment:
+    """What a new version means against the one before it."""
+
+    changes: tuple[Change, ...] = ()
+    suspect: str | None = None
+    stealth: bool = False
+    headline_test: tuple[str, ...] | None = None
+
+
+def _assess(store: Store, article: WatchedArticle, previous: Article | None, extracted: Article) -> _Assessment:
+    suspect = suspect_reason(previous, extracted)
+    if suspect or previous is None:
+        return _Assessment(suspect=suspect)
+    changes = classify(diff_articles(previous, extracted))
+    variants = None
+    if previous.headline != extracted.headline:
+        history = [version.headline for version in store.versions(article.id)]
+        variants = headline_test(history, extracted.headline)
+        if variants and headline_test(history[:-1], history[-1]) == variants:
+            # The test was reported when it began; another flip between its variants is not news.
+            changes = [change for change in changes if change.kind != "headline"]
+    return _Assessment(tuple(changes), None, is_stealth(changes, previous, extracted), variants)
 
 
 def _record_unchanged(store: Store, article: WatchedArticle, page: Page, started: float) -> CheckResult:

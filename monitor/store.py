@@ -73,6 +73,8 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX checks_by_article ON checks(article_id, checked_at);
     """,
+    # 2: a version can be suspect (paywall, consent wall, error page, collapsed body): the reason.
+    "ALTER TABLE versions ADD COLUMN suspect TEXT",
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -229,6 +231,13 @@ class Store:
         ).fetchone()
         return _version_from_row(row) if row else None
 
+    def latest_sound_version(self, article_id: str) -> VersionRecord | None:
+        """The newest version that is not suspect: what the next change is measured against."""
+        row = self._db.execute(
+            "SELECT * FROM versions WHERE article_id = ? AND suspect IS NULL ORDER BY number DESC LIMIT 1", (article_id,)
+        ).fetchone()
+        return _version_from_row(row) if row else None
+
     def versions(self, article_id: str) -> list[VersionRecord]:
         rows = self._db.execute("SELECT * FROM versions WHERE article_id = ? ORDER BY number", (article_id,))
         return [_version_from_row(row) for row in rows]
@@ -274,6 +283,7 @@ class Store:
         etag: str | None,
         last_modified: str | None,
         changes: Iterable[Change] = (),
+        suspect: str | None = None,
     ) -> VersionRecord:
         """Store a new version (snapshot files first, then the index rows in one transaction)."""
         latest = self.latest_version(article.id)
@@ -287,6 +297,7 @@ class Store:
             headline=extracted.headline,
             kinds=tuple(sorted({change.kind for change in changes})),
             final_url=final_url,
+            suspect=suspect,
         )
         snapshot = {
             "article_id": article.id,
@@ -297,6 +308,7 @@ class Store:
             "http_status": http_status,
             "encoding": encoding,
             "content_hash": record.content_hash,
+            "suspect": suspect,
             "article": extracted.to_dict(),
             "changes": [change.to_dict() for change in changes],
         }
@@ -309,9 +321,13 @@ class Store:
             raise StorageError(f"cannot write snapshot in {folder}: {exc.strerror}") from None
         with self._transaction() as db:
             db.execute(
-                "INSERT OR REPLACE INTO versions (article_id, number, fetched_at, content_hash, headline, kinds, final_url)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (article.id, number, record.fetched_at, record.content_hash, record.headline, json.dumps(record.kinds), final_url),
+                "INSERT OR REPLACE INTO versions"
+                " (article_id, number, fetched_at, content_hash, headline, kinds, final_url, suspect)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    article.id, number, record.fetched_at, record.content_hash, record.headline,
+                    json.dumps(record.kinds), final_url, suspect,
+                ),
             )
             status = "new" if latest is None else "changed"
             self._insert_check(db, article, status, http_status, duration_ms, number, None, final_url, etag, last_modified)
@@ -433,6 +449,7 @@ def _version_from_row(row: sqlite3.Row) -> VersionRecord:
         headline=row["headline"],
         kinds=tuple(json.loads(row["kinds"])),
         final_url=row["final_url"],
+        suspect=row["suspect"],
     )
 
 

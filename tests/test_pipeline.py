@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -96,3 +97,63 @@ def test_one_failure_does_not_stop_the_others(site: LocalSite, store: Store, con
     assert results[2].error == "no article text found on the page"
     assert store.versions(results[1].article_id) == [] == store.versions(results[2].article_id)
     assert store.verify() == (1, [])
+
+
+def publish_story(site: LocalSite, story) -> str:
+    return site.publish("/a", page_renderer(story))
+
+
+def test_summary_and_stealth_flag(site: LocalSite, store: Store, config: Config) -> None:
+    url = publish_story(site, ORIGINAL)
+    store.add_article(url)
+    check(store, config, url)
+    figure_edit = EDITS[2].story  # the headline, a quote and the toll changed, with a new modified date
+    publish_story(site, figure_edit)
+    [dated] = check(store, config, url)
+    assert dated.stealth is False
+    assert "headline rewritten" in dated.summary and "figure 14 → 17" in dated.summary
+    quiet = replace(figure_edit, paragraphs=(figure_edit.paragraphs[0].replace("17", "19"), *figure_edit.paragraphs[1:]))
+    publish_story(site, quiet)
+    [stealthy] = check(store, config, url)
+    assert [c.kind for c in stealthy.changes] == ["figure"]
+    assert stealthy.stealth is True
+    assert stealthy.to_dict()["stealth"] is True
+
+
+PAYWALL = b"""<html><head><title>Dam gives way</title></head><body><article><h1>Dam gives way</h1>
+<p>An earthen dam gave way before dawn on Tuesday.</p>
+<p>Subscribe to continue reading. Already a subscriber? Log in.</p></article></body></html>"""
+
+
+def test_suspect_version_is_stored_but_not_diffed(site: LocalSite, store: Store, config: Config) -> None:
+    url = publish_story(site, ORIGINAL)
+    store.add_article(url)
+    check(store, config, url)
+    site.publish("/a", PAYWALL)
+    [walled] = check(store, config, url)
+    assert (walled.status, walled.version, walled.changes) == ("changed", 2, ())
+    assert walled.suspect == "looks like a paywall teaser"
+    assert store.latest_version(walled.article_id).suspect == walled.suspect
+    assert check(store, config, url)[0].status == "unchanged", "the same wall again is nothing new"
+    publish_story(site, ORIGINAL)
+    assert check(store, config, url)[0].status == "unchanged", "the article is back as it was"
+    publish_story(site, EDITS[0].story)
+    [edited] = check(store, config, url)
+    assert (edited.previous_version, [c.kind for c in edited.changes]) == (1, ["headline"])
+
+
+def test_ab_headline_test_is_reported_once(site: LocalSite, store: Store, config: Config) -> None:
+    variant = replace(ORIGINAL, headline="Valley towns flooded after dam above Harlow Ford fails")
+    url = publish_story(site, ORIGINAL)
+    store.add_article(url)
+    check(store, config, url)
+    publish_story(site, variant)
+    assert [c.kind for c in check(store, config, url)[0].changes] == ["headline"]
+    publish_story(site, ORIGINAL)
+    [back] = check(store, config, url)
+    assert back.headline_test == (ORIGINAL.headline, variant.headline)
+    assert [c.kind for c in back.changes] == ["headline"]
+    publish_story(site, variant)
+    [again] = check(store, config, url)
+    assert again.headline_test == (ORIGINAL.headline, variant.headline)
+    assert again.changes == ()

@@ -23,10 +23,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from difflib import SequenceMatcher
+from dataclasses import replace
 from typing import TypeVar
 
 from monitor.classify.corrections import is_correction
-from monitor.classify.figures import Figure, find_figures
+from monitor.classify.figures import Figure, figure_details, find_figures
 from monitor.classify.quotes import Quote, find_quotes, resolve_quotes
 from monitor.classify.text import is_minor, mask, reworded, trim, words
 from monitor.diff import split_sentences, straighten
@@ -43,7 +44,12 @@ def classify(diff: ArticleDiff) -> list[Change]:
     speakers = _Speakers()
     for paragraph in diff.paragraphs:
         changes.extend(_paragraph_changes(paragraph, speakers))
-    return changes
+    return [_with_figure_details(change) if change.kind == "figure" else change for change in changes]
+
+
+def _with_figure_details(change: Change) -> Change:
+    details = figure_details(change)
+    return replace(change, counted=details.counted, relative_change=details.relative_change)
 
 
 class _Speakers:
