@@ -19,7 +19,8 @@ from rich.text import Text
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from monitor import review
-from monitor.classify import classify
+from monitor.blame import blame as blame_versions
+from monitor.classify import classify, is_stealth, summarize
 from monitor.config import Config, load_config, parse_interval
 from monitor.diff import diff_articles
 from monitor.errors import MonitorError, UsageError
@@ -224,7 +225,10 @@ def log(obj: Context, ref: str, as_json: bool) -> None:
         versions = store.versions(article.id)
     if as_json:
         _emit_json([
-            {"version": v.number, "fetched_at": v.fetched_at, "content_hash": v.content_hash, "headline": v.headline, "kinds": list(v.kinds)}
+            {
+                "version": v.number, "fetched_at": v.fetched_at, "content_hash": v.content_hash, "headline": v.headline,
+                "kinds": list(v.kinds), "suspect": v.suspect,
+            }
             for v in versions
         ])
     else:
@@ -248,15 +252,43 @@ def diff(obj: Context, ref: str, from_version: int | None, to_version: int | Non
         if older_number < 1:
             raise UsageError(f"article {article.id} has only version {newer.number}; nothing to compare it with")
         older = store.version(article.id, older_number)
-        changes = classify(diff_articles(store.load_article(article.id, older.number), store.load_article(article.id, newer.number)))
+        before, after = store.load_article(article.id, older.number), store.load_article(article.id, newer.number)
+    changes = classify(diff_articles(before, after))
     if as_json:
         _emit_json({
             "url": article.url, "article_id": article.id, "from_version": older.number, "to_version": newer.number,
             "changes": [change.to_dict() for change in changes],
+            "summary": summarize(changes), "stealth": is_stealth(changes, before, after),
         })
     else:
         console = review.make_console()
-        console.print(review.diff_view(article, older, newer, changes, markers=console.no_color or not console.is_terminal))
+        view = review.diff_view(
+            article, older, newer, changes, summary=summarize(changes), stealth=is_stealth(changes, before, after),
+            markers=review.needs_markers(console),
+        )
+        console.print(view)
+
+
+@cli.command()
+@click.argument("ref", metavar="URL|ID")
+@JSON_OPTION
+@pass_context
+def blame(obj: Context, ref: str, as_json: bool) -> None:
+    """Show each sentence of the latest version with the version that gave it its wording."""
+    with obj.store() as store:
+        article = store.resolve(ref)
+        records = [record for record in store.versions(article.id) if not record.suspect]
+        if not records:
+            raise UsageError(f"article {article.id} has no stored version yet; run `monitor check {article.id}`")
+        lines = blame_versions([store.load_article(article.id, record.number) for record in records])
+    attributed = [(line, records[line.version_index]) for line in lines]
+    if as_json:
+        _emit_json([
+            {"paragraph": line.paragraph, "sentence": line.sentence, "version": record.number, "fetched_at": record.fetched_at}
+            for line, record in attributed
+        ])
+    else:
+        review.make_console().print(review.blame_view(article, attributed))
 
 
 @cli.command()

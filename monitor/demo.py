@@ -79,8 +79,11 @@ class _DemoRun:
             article = self.article()
             before = self.store.version(article.id, result.previous_version)
             after = self.store.version(article.id, result.version)
-            markers = self.console.no_color or not self.console.is_terminal
-            self.console.print(review.diff_view(article, before, after, result.changes, markers=markers))
+            view = review.diff_view(
+                article, before, after, result.changes, summary=result.summary or "", stealth=result.stealth,
+                markers=review.needs_markers(self.console),
+            )
+            self.console.print(view)
 
 
 def run_demo(data_dir: Path | None, *, as_json: bool = False) -> bool:

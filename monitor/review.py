@@ -14,7 +14,8 @@ from rich.table import Table
 from rich.text import Text
 
 from monitor.diff import word_diff
-from monitor.models import Article, Change, CheckResult, VersionRecord, WatchedArticle, WordSpan
+from monitor.blame import BlameLine
+from monitor.models import SEVERITY, Article, Change, CheckResult, VersionRecord, WatchedArticle, WordSpan
 
 KIND_ORDER = ("headline", "standfirst", "byline", "correction", "quote", "figure", "text", "minor", "move")
 STATUS_STYLE = {"new": "cyan", "unchanged": "dim", "changed": "bold yellow", "gone": "magenta", "error": "bold red"}
@@ -45,8 +46,14 @@ def check_line(result: CheckResult) -> Text:
     if result.version is not None:
         line.append(f"v{result.version}  ")
     line.append(result.url)
-    if result.changes:
-        line.append("  " + ", ".join(_kinds_in_order(result.changes)), style="yellow")
+    if result.summary and result.changes:
+        line.append(f"  {result.summary}", style="yellow")
+    if result.stealth:
+        line.append("  [stealth edit]", style="bold red")
+    if result.headline_test:
+        line.append(f"  [headline test: {len(result.headline_test)} variants]", style="magenta")
+    if result.suspect:
+        line.append(f"  [suspect: {result.suspect}]", style="magenta")
     if result.error:
         line.append(f"  {result.error}", style="red")
     return line
@@ -84,6 +91,8 @@ def log_view(article: WatchedArticle, versions: Sequence[VersionRecord]) -> Rend
         line.append(f" {_short_time(record.fetched_at)}  ")
         line.append(f"{', '.join(record.kinds) or ('first version' if record.number == 1 else 'changed'):<28}", style="cyan")
         line.append(f" {record.headline or ''}")
+        if record.suspect:
+            line.append(f"  [suspect: {record.suspect}]", style="magenta")
         lines.append(line)
     return Group(*lines)
 
@@ -94,6 +103,8 @@ def diff_view(
     after: VersionRecord,
     changes: Sequence[Change],
     *,
+    summary: str,
+    stealth: bool,
     markers: bool,
 ) -> RenderableType:
     """The changes between two versions, grouped by kind, each with its word-level diff."""
@@ -104,11 +115,14 @@ def diff_view(
     if not changes:
         parts.append(Text("no changes", style="dim"))
         return Group(*parts)
-    summary = ", ".join(f"{sum(c.kind == kind for c in changes)} {kind}" for kind in _kinds_in_order(changes))
-    parts.append(Text(f"{len(changes)} change{'s' if len(changes) != 1 else ''}: {summary}"))
+    counts = ", ".join(f"{sum(c.kind == kind for c in changes)} {kind}" for kind in _kinds_in_order(changes))
+    parts.append(Text(f"{len(changes)} change{'s' if len(changes) != 1 else ''}: {counts}"))
+    parts.append(Text(summary, style="yellow"))
+    if stealth:
+        parts.append(Text("stealth edit: no new modified date and no update or correction note", style="bold red"))
     for kind in _kinds_in_order(changes):
         parts.append(Text(""))
-        parts.append(Text(kind.upper(), style="bold magenta"))
+        parts.append(Text(f"{kind.upper()} ({SEVERITY[kind]})", style="bold magenta"))
         parts.extend(_change_lines(change, markers=markers) for change in changes if change.kind == kind)
     return Group(*parts)
 
@@ -117,6 +131,10 @@ def _change_lines(change: Change, *, markers: bool) -> RenderableType:
     head = Text(f"  {change.action}", style="bold")
     if change.kind == "figure" and (change.before_value or change.after_value):
         head.append(f"  {change.before_value or '(none)'} -> {change.after_value or '(none)'}")
+        if change.relative_change is not None:
+            head.append(f" ({change.relative_change:+.0%})")
+        if change.counted:
+            head.append(f"  {change.counted}")
     if change.kind == "quote":
         head.append(f"  speaker: {change.speaker or 'unknown'}")
     body = Text("    ")
@@ -126,6 +144,21 @@ def _change_lines(change: Change, *, markers: bool) -> RenderableType:
     if change.context and change.context != shown:
         lines.append(Text(f"    in: {change.context}", style="dim"))
     return Group(*lines)
+
+
+def blame_view(article: WatchedArticle, lines: Sequence[tuple[BlameLine, VersionRecord]]) -> RenderableType:
+    """The latest text, sentence by sentence, each with the version that gave it its wording."""
+    parts: list[RenderableType] = [Text(f"{article.id}  {article.url}", style="bold")]
+    paragraph = None
+    for line, record in lines:
+        if paragraph is not None and line.paragraph != paragraph:
+            parts.append(Text(""))
+        paragraph = line.paragraph
+        row = Text()
+        row.append(f"v{record.number:<4} {_short_time(record.fetched_at)}  ", style="yellow" if record.number > 1 else "dim")
+        row.append(line.sentence)
+        parts.append(row)
+    return Group(*parts)
 
 
 def show_view(article: WatchedArticle, record: VersionRecord, extracted: Article) -> RenderableType:
@@ -153,6 +186,11 @@ def show_view(article: WatchedArticle, record: VersionRecord, extracted: Article
 def _short_time(iso: str) -> str:
     """`2026-11-28T10:05:07+00:00` as `2026-11-28 10:05:07`."""
     return iso.replace("T", " ").removesuffix("+00:00")
+
+
+def needs_markers(console: Console) -> bool:
+    """Whether a word diff needs `[-...-]{+...+}` markers: when the console shows no colour."""
+    return console.no_color or not console.is_terminal
 
 
 def make_console(*, stderr: bool = False, color: bool | None = None) -> Console:

@@ -102,6 +102,23 @@ def test_tour_add_check_log_diff_show(site: LocalSite, run) -> None:
     assert run("list", "--json").json() == []
 
 
+def test_blame_and_diff_summary(site: LocalSite, run) -> None:
+    url = site.publish(PATH, page_renderer(ORIGINAL))
+    run("add", url)
+    site.publish(PATH, page_renderer(EDITS[2].story))
+    run("check", url)
+    lines = run("blame", url, "--json").json()
+    assert {line["version"] for line in lines} == {1, 2}
+    assert [line["sentence"] for line in lines if line["version"] == 2] == [
+        EDITS[2].story.paragraphs[0],
+        EDITS[2].story.paragraphs[3],
+    ]
+    assert " ".join(line["sentence"] for line in lines if line["paragraph"] == 0) == EDITS[2].story.paragraphs[0]
+    diff = run("diff", url, "--json").json()
+    assert diff["stealth"] is False and "headline rewritten" in diff["summary"]
+    assert "v2" in run("blame", url).out
+
+
 def test_add_reads_urls_from_stdin(run) -> None:
     urls = b"# watched\nhttps://news.example/a\n\nhttps://news.example/b\nhttps://news.example/a\n"
     ran = run("add", "-", "--no-fetch", "--interval", "15m")

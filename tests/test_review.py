@@ -36,7 +36,9 @@ def test_diff_view_groups_changes_by_kind_in_fixed_order() -> None:
         Change("headline", "changed", "Old", "New", "New"),
         Change("quote", "changed", "we will stay", "we may stay", '"we may stay," she said.', speaker="Ana Vo"),
     ]
-    out = render(review.diff_view(ARTICLE, version(1), version(2), changes, markers=True))
+    out = render(review.diff_view(ARTICLE, version(1), version(2), changes, summary="headline rewritten", stealth=True, markers=True))
+    assert "headline rewritten" in out and "stealth edit" in out
+    assert "HEADLINE (high)" in out and "TEXT (medium)" in out
     assert out.index("HEADLINE") < out.index("QUOTE") < out.index("FIGURE") < out.index("TEXT")
     assert "4 changes: 1 headline, 1 quote, 1 figure, 1 text" in out
     assert "changed  14 -> 17" in out and "at least [-14-]{+17+} dead." in out
@@ -46,7 +48,17 @@ def test_diff_view_groups_changes_by_kind_in_fixed_order() -> None:
 
 
 def test_diff_view_without_changes() -> None:
-    assert "no changes" in render(review.diff_view(ARTICLE, version(1), version(2), [], markers=True))
+    assert "no changes" in render(review.diff_view(ARTICLE, version(1), version(2), [], summary="", stealth=False, markers=True))
+
+
+def test_blame_view_marks_each_sentence_with_its_version() -> None:
+    from monitor.blame import BlameLine
+
+    lines = [(BlameLine(0, "First.", 0), version(1)), (BlameLine(0, "Second.", 1), version(2)), (BlameLine(1, "Third.", 0), version(1))]
+    out = render(review.blame_view(ARTICLE, lines)).splitlines()
+    assert out[1] == "v1    2026-11-28 10:01:00  First."
+    assert out[2] == "v2    2026-11-28 10:02:00  Second."
+    assert out[3] == "" and out[4].endswith("Third.")
 
 
 def test_log_view_newest_first() -> None:
@@ -57,7 +69,10 @@ def test_log_view_newest_first() -> None:
 
 
 def test_check_line_shows_status_kinds_and_error() -> None:
-    changed = CheckResult(ARTICLE.url, ARTICLE.id, "changed", 2, 1, (Change("minor", "changed", "teh", "the", "the"),))
-    assert review.check_line(changed).plain == f"changed   {ARTICLE.id}  v2  {ARTICLE.url}  minor"
+    figure = Change("figure", "changed", "14 dead", "17 dead", "17 dead", "14", "17")
+    changed = CheckResult(ARTICLE.url, ARTICLE.id, "changed", 2, 1, (figure,), summary="figure 14 → 17", stealth=True)
+    assert review.check_line(changed).plain == f"changed   {ARTICLE.id}  v2  {ARTICLE.url}  figure 14 → 17  [stealth edit]"
+    walled = CheckResult(ARTICLE.url, ARTICLE.id, "changed", 3, 2, suspect="looks like a paywall teaser")
+    assert review.check_line(walled).plain.endswith("[suspect: looks like a paywall teaser]")
     failed = CheckResult(ARTICLE.url, ARTICLE.id, "error", error="timed out after 30 s")
     assert review.check_line(failed).plain.endswith("timed out after 30 s")
