@@ -16,8 +16,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from monitor.errors import ConfigError
-from monitor.models import SiteRule
+from monitor.errors import ConfigError, MonitorError
+from monitor.models import CHANGE_KINDS, SiteRule
 
 DEFAULT_CONFIG = Path("config") / "monitor.toml"
 DEFAULT_DATA_DIR = Path("snapshots")
@@ -39,6 +39,7 @@ class HttpSettings:
     concurrency: int = 8
     per_host_concurrency: int = 2
     retries: int = 1
+    per_host_delay: float = 0.0
     allow_private_addresses: bool = False
 
 
@@ -52,6 +53,71 @@ class ArticleEntry:
     tags: tuple[str, ...] = ()
 
 
+SEVERITIES = ("low", "medium", "high")
+
+
+@dataclass(frozen=True)
+class ScheduleSettings:
+    """When `monitor run` checks each article.
+
+    By default an article is checked more often while it is young and after it changed: `tiers`
+    pairs an age limit with the interval used below it (seconds); older articles use
+    `final_interval`. An article with its own interval (config or `add --interval`) keeps it.
+    """
+
+    tiers: tuple[tuple[int, int], ...] = ((3 * 3600, 900), (86400, 3600), (7 * 86400, 3 * 3600), (30 * 86400, 86400))
+    final_interval: int = 7 * 86400
+    after_change: int = 900
+    recent_change: int = 3 * 3600
+    jitter: float = 0.1
+    restart_spread: int = 300
+    gone_after: int = 3
+    max_backoff: int = 86400
+
+
+@dataclass(frozen=True)
+class ChannelRule:
+    """Which events a channel receives: change kinds, a minimum severity, article tags, gone events,
+    and an optional digest window that batches everything due in it into one message."""
+
+    kinds: tuple[str, ...] = CHANGE_KINDS
+    min_severity: str = "low"
+    tags: tuple[str, ...] = ()
+    gone: bool = True
+    digest_seconds: int | None = None
+
+
+@dataclass(frozen=True)
+class EmailChannel:
+    """An SMTP channel; the user name and password are read from the environment variables named."""
+
+    name: str
+    rule: ChannelRule
+    host: str
+    sender: str
+    recipients: tuple[str, ...]
+    port: int = 587
+    security: str = "starttls"  # "starttls", "tls" (implicit TLS) or "plain"
+    username_env: str | None = None
+    password_env: str | None = None
+    timeout: float = 30.0
+
+
+@dataclass(frozen=True)
+class WebhookChannel:
+    """An HTTP POST channel; `secret_env` names the environment variable holding the HMAC secret."""
+
+    name: str
+    rule: ChannelRule
+    url: str
+    format: str = "json"  # "json", "slack" or "discord"
+    secret_env: str | None = None
+    timeout: float = 10.0
+
+
+Channel = EmailChannel | WebhookChannel
+
+
 @dataclass(frozen=True)
 class Config:
     """Everything the monitor reads from its configuration."""
@@ -62,6 +128,8 @@ class Config:
     http: HttpSettings = field(default_factory=HttpSettings)
     articles: tuple[ArticleEntry, ...] = ()
     site_rules: tuple[SiteRule, ...] = ()
+    channels: tuple[Channel, ...] = ()
+    schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
 
 
 def parse_interval(text: str) -> int:
@@ -162,7 +230,7 @@ class _Checker:
 
 def _build_config(path: Path, data: dict[str, Any]) -> Config:
     top = _Checker(path, data)
-    top.reject_unknown({"data_dir", "sites_dir", "default_interval", "http", "articles"})
+    top.reject_unknown({"data_dir", "sites_dir", "default_interval", "http", "articles", "alerts", "schedule"})
     base = path.parent
     data_dir = base / top.get("data_dir", str, str(Path("..") / DEFAULT_DATA_DIR), lambda v: bool(v.strip()), "a folder path")
     sites_dir = base / top.get("sites_dir", str, "sites", lambda v: bool(v.strip()), "a folder path")
@@ -176,7 +244,124 @@ def _build_config(path: Path, data: dict[str, Any]) -> Config:
         http=_build_http(top.child("http")),
         articles=articles,
         site_rules=site_rules,
+        channels=_build_channels(path, data.get("alerts", [])),
+        schedule=_build_schedule(top.child("schedule")),
     )
+
+
+def _build_schedule(table: _Checker) -> ScheduleSettings:
+    defaults = ScheduleSettings()
+    table.reject_unknown({"tiers", "final_interval", "after_change", "recent_change", "jitter", "restart_spread", "gone_after", "max_backoff"})
+    return ScheduleSettings(
+        tiers=_tiers(table) if "tiers" in table.table else defaults.tiers,
+        final_interval=table.interval("final_interval") or defaults.final_interval,
+        after_change=table.interval("after_change") or defaults.after_change,
+        recent_change=table.interval("recent_change") or defaults.recent_change,
+        jitter=table.get("jitter", float, defaults.jitter, lambda v: 0 <= v <= 0.5, "a fraction from 0 to 0.5"),
+        restart_spread=table.interval("restart_spread") or defaults.restart_spread,
+        gone_after=table.get("gone_after", int, defaults.gone_after, lambda v: v >= 1, "a positive integer"),
+        max_backoff=table.interval("max_backoff") or defaults.max_backoff,
+    )
+
+
+def _tiers(table: _Checker) -> tuple[tuple[int, int], ...]:
+    value = table.table["tiers"]
+    problem = table.fail("tiers", f"expected a list of [age, interval] pairs such as [[\"3h\", \"15m\"]], got {value!r}")
+    if not isinstance(value, list) or not value:
+        raise problem
+    tiers = []
+    for pair in value:
+        if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(part, str) for part in pair)):
+            raise problem
+        try:
+            tiers.append((parse_interval(pair[0]), parse_interval(pair[1])))
+        except ValueError:
+            raise problem from None
+    if [age for age, _ in tiers] != sorted({age for age, _ in tiers}):
+        raise table.fail("tiers", f"ages must increase, got {value!r}")
+    return tuple(tiers)
+
+
+def _build_channels(path: Path, entries: Any) -> tuple[Channel, ...]:
+    if not isinstance(entries, list):
+        raise ConfigError(f"{path}: alerts: expected an array of tables ([[alerts]]), got {entries!r}")
+    channels: list[Channel] = []
+    for index, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            raise ConfigError(f"{path}: alerts[{index}]: expected a table, got {entry!r}")
+        table = _Checker(path, entry, f"alerts[{index}].")
+        kind = table.get("type", str, None, lambda v: v in ("email", "webhook"), 'one of "email", "webhook"')
+        if kind is None:
+            raise table.fail("type", 'missing (expected "email" or "webhook")')
+        name = table.get("name", str, f"{kind}-{index + 1}", lambda v: bool(v.strip()), "a non-empty string")
+        if any(channel.name == name for channel in channels):
+            raise table.fail("name", f"duplicate channel name {name!r}")
+        rule = _channel_rule(table)
+        channels.append(_email_channel(table, name, rule) if kind == "email" else _webhook_channel(table, name, rule))
+    return tuple(channels)
+
+
+_RULE_KEYS = {"type", "name", "kinds", "min_severity", "tags", "gone", "digest"}
+
+
+def _channel_rule(table: _Checker) -> ChannelRule:
+    kinds = table.strings("kinds") or CHANGE_KINDS
+    unknown = [kind for kind in kinds if kind not in CHANGE_KINDS]
+    if unknown:
+        raise table.fail("kinds", f"unknown kind {unknown[0]!r} (known: {', '.join(CHANGE_KINDS)})")
+    return ChannelRule(
+        kinds=kinds,
+        min_severity=table.get("min_severity", str, "low", lambda v: v in SEVERITIES, 'one of "low", "medium", "high"'),
+        tags=table.strings("tags"),
+        gone=table.get("gone", bool, True),
+        digest_seconds=table.interval("digest"),
+    )
+
+
+def _email_channel(table: _Checker, name: str, rule: ChannelRule) -> EmailChannel:
+    table.reject_unknown(_RULE_KEYS | {"smtp_host", "smtp_port", "security", "username_env", "password_env", "from", "to", "timeout"})
+    for required in ("smtp_host", "from", "to"):
+        if required not in table.table:
+            raise table.fail(required, "missing")
+    recipients = table.strings("to")
+    if not recipients:
+        raise table.fail("to", "expected at least one address")
+    return EmailChannel(
+        name=name,
+        rule=rule,
+        host=table.get("smtp_host", str, "", lambda v: bool(v.strip()), "a host name"),
+        sender=table.get("from", str, "", lambda v: "@" in v, "an email address"),
+        recipients=recipients,
+        port=table.get("smtp_port", int, 587, lambda v: 1 <= v <= 65535, "a port from 1 to 65535"),
+        security=table.get("security", str, "starttls", lambda v: v in ("starttls", "tls", "plain"), 'one of "starttls", "tls", "plain"'),
+        username_env=table.get("username_env", str, None, _env_name, "an environment variable name"),
+        password_env=table.get("password_env", str, None, _env_name, "an environment variable name"),
+        timeout=table.get("timeout", float, 30.0, lambda v: v > 0, "a positive number of seconds"),
+    )
+
+
+def _webhook_channel(table: _Checker, name: str, rule: ChannelRule) -> WebhookChannel:
+    from monitor.fetch import validate_url  # fetch imports this module's settings
+
+    table.reject_unknown(_RULE_KEYS | {"url", "format", "secret_env", "timeout"})
+    if "url" not in table.table:
+        raise table.fail("url", "missing")
+    try:
+        url = validate_url(table.get("url", str, ""))
+    except MonitorError as exc:
+        raise table.fail("url", str(exc)) from None
+    return WebhookChannel(
+        name=name,
+        rule=rule,
+        url=url,
+        format=table.get("format", str, "json", lambda v: v in ("json", "slack", "discord"), 'one of "json", "slack", "discord"'),
+        secret_env=table.get("secret_env", str, None, _env_name, "an environment variable name"),
+        timeout=table.get("timeout", float, 10.0, lambda v: v > 0, "a positive number of seconds"),
+    )
+
+
+def _env_name(value: str) -> bool:
+    return re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value) is not None
 
 
 def _build_http(table: _Checker) -> HttpSettings:
@@ -193,6 +378,7 @@ def _build_http(table: _Checker) -> HttpSettings:
             "per_host_concurrency", int, defaults.per_host_concurrency, lambda v: 1 <= v <= 64, "an integer from 1 to 64"
         ),
         retries=table.get("retries", int, defaults.retries, lambda v: 0 <= v <= 10, "an integer from 0 to 10"),
+        per_host_delay=table.get("per_host_delay", float, defaults.per_host_delay, lambda v: 0 <= v <= 600, "seconds from 0 to 600"),
         allow_private_addresses=table.get("allow_private_addresses", bool, defaults.allow_private_addresses),
     )
 
@@ -212,7 +398,7 @@ def _build_articles(path: Path, entries: Any) -> tuple[ArticleEntry, ...]:
             raise table.fail("url", "missing")
         try:
             url = validate_url(table.get("url", str, ""))
-        except Exception as exc:  # UsageError from validate_url: re-worded as a config error
+        except MonitorError as exc:  # validate_url's UsageError, re-worded as a config error
             raise table.fail("url", str(exc)) from None
         built.append(
             ArticleEntry(

@@ -4,8 +4,10 @@
     ├── ConfigError         a bad config file, key or value (exit 2)
     ├── UsageError          a bad argument or an unknown article (exit 2)
     ├── FetchError          a page could not be fetched or is not an article page
+    │   └── PageGone        the server answered 404 or 410
     ├── ExtractionError     a page could not be parsed into an article
-    └── StorageError        the data folder cannot be read or written
+    ├── StorageError        the data folder cannot be read or written
+    └── DeliveryError       an alert could not be sent on a channel (retried later)
 
 Errors are raised with their context and turned into a message and an exit code once, in the CLI.
 """
@@ -51,3 +53,7 @@ class StorageError(MonitorError):
 
 class PageGone(FetchError):
     """The server answered 404 or 410: the article was taken down or moved without a redirect."""
+
+
+class DeliveryError(MonitorError):
+    """An alert could not be delivered on a channel; the outbox retries it later."""

@@ -248,6 +248,11 @@ class WatchedArticle:
     latest_version: int | None = None
     last_checked_at: str | None = None
     last_status: str | None = None
+    next_due_at: str | None = None
+    failures: int = 0
+    gone_checks: int = 0
+    last_changed_at: str | None = None
+    published_at: str | None = None
 
 
 @dataclass(frozen=True)
@@ -309,3 +314,26 @@ class CheckResult:
             "suspect": self.suspect,
             "headline_test": list(self.headline_test) if self.headline_test else None,
         }
+
+
+ALERT_STATUSES = ("pending", "delivered", "failed")
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One delivery of one event (a check result) to one channel: a row of the store's outbox.
+
+    `delivery_id` is stable across retries and restarts, so a receiver can drop duplicates of an
+    at-least-once delivery. `payload` is the check result as JSON (`CheckResult.to_dict()`, its
+    changes filtered by the channel's rule) plus `"delivery_id"`, `"article_name"` and `"tags"`.
+    """
+
+    delivery_id: str
+    channel: str
+    article_id: str
+    created_at: str
+    payload: dict[str, Any]
+    status: str = "pending"
+    attempts: int = 0
+    next_attempt_at: str | None = None
+    last_error: str | None = None

@@ -19,15 +19,17 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from monitor.classify import classify, is_stealth, summarize
 from monitor.classify.headlines import headline_test
-from monitor.config import Config
+from monitor.config import Channel, Config
 from monitor.diff import diff_articles
 from monitor.errors import ExtractionError, FetchError, PageGone
 from monitor.extract import extract_article, suspect_reason
 from monitor.fetch import Fetcher
-from monitor.models import Article, Change, CheckResult, Page, SiteRule, WatchedArticle
+from monitor.models import Alert, Article, Change, CheckResult, Page, SiteRule, WatchedArticle
+from monitor.outbox import alerts_for
 from monitor.store import Store, content_hash
 
 
@@ -58,67 +60,87 @@ def pooled_extractor(pool: ProcessPoolExecutor, rules: Sequence[SiteRule]) -> Ex
     return extract
 
 
-async def check_article(article: WatchedArticle, fetcher: Fetcher, store: Store, extract: Extractor) -> CheckResult:
-    """Fetch `article` once, store a new version if its content changed, and say what changed."""
-    started = time.perf_counter()
+@dataclass(frozen=True)
+class _Check:
+    """One check in progress: what it checks, where it stores, who is told, and when it started."""
+
+    article: WatchedArticle
+    store: Store
+    channels: Sequence[Channel]
+    started: float
+
+    def alerts(self, result: CheckResult) -> list[Alert]:
+        return alerts_for(result, self.article, self.channels, datetime.now(UTC)) if self.channels else []
+
+
+async def check_article(
+    article: WatchedArticle, fetcher: Fetcher, store: Store, extract: Extractor, channels: Sequence[Channel] = ()
+) -> CheckResult:
+    """Fetch `article` once, store a new version if its content changed, and say what changed.
+
+    Alerts for `channels` are written to the outbox in the same transaction as the check.
+    """
+    check = _Check(article, store, channels, time.perf_counter())
     try:
         page = await fetcher.fetch(article.url, etag=article.etag, last_modified=article.last_modified)
     except PageGone as exc:
-        return _record_failure(store, article, "gone", exc.reason, exc.status, started)
+        return _record_failure(check, "gone", exc.reason, exc.status)
     except FetchError as exc:
-        return _record_failure(store, article, "error", exc.reason, exc.status, started)
+        return _record_failure(check, "error", exc.reason, exc.status)
     if page.not_modified:
-        return _record_unchanged(store, article, page, started)
+        return _record_unchanged(check, page)
     try:
         extracted = await extract(page.html or "", page.final_url)
     except ExtractionError as exc:
-        return _record_failure(store, article, "error", str(exc), page.status, started)
+        return _record_failure(check, "error", str(exc), page.status)
     if not extracted.paragraphs:
-        return _record_failure(store, article, "error", "no article text found on the page", page.status, started)
-    return _store_if_changed(store, article, page, extracted, started)
+        return _record_failure(check, "error", "no article text found on the page", page.status)
+    return _store_if_changed(check, page, extracted)
 
 
-def _store_if_changed(
-    store: Store, article: WatchedArticle, page: Page, extracted: Article, started: float
-) -> CheckResult:
+def _store_if_changed(check: _Check, page: Page, extracted: Article) -> CheckResult:
+    store, article = check.store, check.article
     new_hash = content_hash(extracted)
     latest = store.latest_version(article.id)
     if latest is not None and latest.content_hash == new_hash:
-        return _record_unchanged(store, article, page, started)
+        return _record_unchanged(check, page)
     # After a suspect version (a paywall, a consent wall) changes are measured from the last sound one.
     baseline = store.latest_sound_version(article.id) if latest and latest.suspect else latest
     if baseline is not None and baseline.content_hash == new_hash:
-        return _record_unchanged(store, article, page, started)
+        return _record_unchanged(check, page)
     previous = store.load_article(article.id, baseline.number) if baseline else None
     assessment = _assess(store, article, previous, extracted)
-    record = store.save_version(
-        article,
-        extracted,
-        raw_html=page.raw,
-        encoding=page.encoding,
-        http_status=page.status,
-        duration_ms=_elapsed_ms(started),
-        final_url=page.final_url,
-        etag=page.etag,
-        last_modified=page.last_modified,
-        changes=assessment.changes,
-        suspect=assessment.suspect,
-    )
-    return CheckResult(
+    result = CheckResult(
         url=article.url,
         article_id=article.id,
         status="changed" if latest else "new",
-        version=record.number,
+        version=(latest.number if latest else 0) + 1,
         previous_version=baseline.number if baseline else None,
         changes=assessment.changes,
         http_status=page.status,
-        duration_ms=_elapsed_ms(started),
+        duration_ms=_elapsed_ms(check.started),
         final_url=page.final_url,
         summary=summarize(assessment.changes) if previous and not assessment.suspect else None,
         stealth=assessment.stealth,
         suspect=assessment.suspect,
         headline_test=assessment.headline_test,
     )
+    store.save_version(
+        article,
+        extracted,
+        number=result.version,
+        raw_html=page.raw,
+        encoding=page.encoding,
+        http_status=page.status,
+        duration_ms=result.duration_ms,
+        final_url=page.final_url,
+        etag=page.etag,
+        last_modified=page.last_modified,
+        changes=assessment.changes,
+        suspect=assessment.suspect,
+        alerts=check.alerts(result),
+    )
+    return result
 
 
 @dataclass(frozen=True)
@@ -146,8 +168,9 @@ def _assess(store: Store, article: WatchedArticle, previous: Article | None, ext
     return _Assessment(tuple(changes), None, is_stealth(changes, previous, extracted), variants)
 
 
-def _record_unchanged(store: Store, article: WatchedArticle, page: Page, started: float) -> CheckResult:
-    duration = _elapsed_ms(started)
+def _record_unchanged(check: _Check, page: Page) -> CheckResult:
+    store, article = check.store, check.article
+    duration = _elapsed_ms(check.started)
     store.record_check(
         article,
         status="unchanged",
@@ -170,12 +193,9 @@ def _record_unchanged(store: Store, article: WatchedArticle, page: Page, started
     )
 
 
-def _record_failure(
-    store: Store, article: WatchedArticle, status: str, reason: str, http_status: int | None, started: float
-) -> CheckResult:
-    duration = _elapsed_ms(started)
-    store.record_check(article, status=status, http_status=http_status, duration_ms=duration, error=reason)
-    return CheckResult(
+def _record_failure(check: _Check, status: str, reason: str, http_status: int | None) -> CheckResult:
+    article = check.article
+    result = CheckResult(
         url=article.url,
         article_id=article.id,
         status=status,
@@ -183,8 +203,13 @@ def _record_failure(
         previous_version=article.latest_version,
         error=reason,
         http_status=http_status,
-        duration_ms=duration,
+        duration_ms=_elapsed_ms(check.started),
     )
+    check.store.record_check(
+        article, status=status, http_status=http_status, duration_ms=result.duration_ms, error=reason,
+        alerts=check.alerts(result),
+    )
+    return result
 
 
 def _elapsed_ms(started: float) -> float:
@@ -197,7 +222,7 @@ async def check_many(articles: Sequence[WatchedArticle], config: Config, store: 
     extract = pooled_extractor(pool, config.site_rules) if pool else inline_extractor(config.site_rules)
     try:
         async with Fetcher(config.http) as fetcher:
-            tasks = [asyncio.ensure_future(check_article(a, fetcher, store, extract)) for a in articles]
+            tasks = [asyncio.ensure_future(check_article(a, fetcher, store, extract, config.channels)) for a in articles]
             try:
                 for finished in asyncio.as_completed(tasks):
                     yield await finished

@@ -20,7 +20,7 @@ import json
 import os
 import sqlite3
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from monitor.errors import StorageError, UsageError
-from monitor.models import Article, Change, VersionRecord, WatchedArticle
+from monitor.models import Alert, Article, Change, VersionRecord, WatchedArticle
 
 INDEX_NAME = "monitor.db"
 ID_LENGTH = 10
@@ -75,13 +75,39 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     # 2: a version can be suspect (paywall, consent wall, error page, collapsed body): the reason.
     "ALTER TABLE versions ADD COLUMN suspect TEXT",
+    # 3: the daemon's schedule state per article, and the alert outbox.
+    """
+    ALTER TABLE articles ADD COLUMN next_due_at TEXT;
+    ALTER TABLE articles ADD COLUMN failures INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE articles ADD COLUMN gone_checks INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE articles ADD COLUMN last_changed_at TEXT;
+    ALTER TABLE articles ADD COLUMN published_at TEXT;
+    CREATE TABLE alerts (
+        delivery_id TEXT PRIMARY KEY,
+        channel TEXT NOT NULL,
+        article_id TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'pending',
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT NOT NULL,
+        delivered_at TEXT,
+        last_error TEXT
+    );
+    CREATE INDEX alerts_due ON alerts(status, next_attempt_at);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
+def iso(moment: datetime) -> str:
+    """A time as the store writes it: ISO 8601 with seconds, so that strings sort as times."""
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
 def now_iso() -> str:
-    """The current time as ISO 8601 in UTC with seconds precision."""
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    """The current time as the store writes it."""
+    return iso(datetime.now(UTC))
 
 
 def article_id_for(url: str) -> str:
@@ -265,16 +291,19 @@ class Store:
         final_url: str | None = None,
         etag: str | None = None,
         last_modified: str | None = None,
+        alerts: Iterable[Alert] = (),
     ) -> None:
-        """Record a check that stored no version (unchanged, gone or failed)."""
+        """Record a check that stored no version (unchanged, gone or failed), with the alerts it raised."""
         with self._transaction() as db:
             self._insert_check(db, article, status, http_status, duration_ms, None, error, final_url, etag, last_modified)
+            _insert_alerts(db, alerts)
 
     def save_version(
         self,
         article: WatchedArticle,
         extracted: Article,
         *,
+        number: int,
         raw_html: bytes,
         encoding: str | None,
         http_status: int,
@@ -284,10 +313,9 @@ class Store:
         last_modified: str | None,
         changes: Iterable[Change] = (),
         suspect: str | None = None,
+        alerts: Iterable[Alert] = (),
     ) -> VersionRecord:
-        """Store a new version (snapshot files first, then the index rows in one transaction)."""
-        latest = self.latest_version(article.id)
-        number = (latest.number if latest else 0) + 1
+        """Store version `number` (snapshot files first, then the index rows and its alerts in one transaction)."""
         changes = list(changes)
         record = VersionRecord(
             article_id=article.id,
@@ -329,8 +357,13 @@ class Store:
                     json.dumps(record.kinds), final_url, suspect,
                 ),
             )
-            status = "new" if latest is None else "changed"
+            status = "new" if number == 1 else "changed"
             self._insert_check(db, article, status, http_status, duration_ms, number, None, final_url, etag, last_modified)
+            db.execute(
+                "UPDATE articles SET published_at = COALESCE(?, published_at), last_changed_at = ? WHERE id = ?",
+                (extracted.published, record.fetched_at, article.id),
+            )
+            _insert_alerts(db, alerts)
         return record
 
     def _insert_check(
@@ -352,12 +385,62 @@ class Store:
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
             (article.id, checked_at, status, http_status, round(duration_ms, 1), version, error),
         )
+        gone = status == "gone"
         db.execute(
             "UPDATE articles SET last_checked_at = ?, last_status = ?, gone = ?,"
-            " final_url = COALESCE(?, final_url), etag = COALESCE(?, etag), last_modified = COALESCE(?, last_modified)"
+            " final_url = COALESCE(?, final_url), etag = COALESCE(?, etag), last_modified = COALESCE(?, last_modified),"
+            " failures = CASE WHEN ? THEN failures + 1 ELSE 0 END,"
+            " gone_checks = CASE WHEN ? THEN gone_checks + 1 ELSE 0 END"
             " WHERE id = ?",
-            (checked_at, status, int(status == "gone"), final_url, etag, last_modified, article.id),
+            (checked_at, status, int(gone), final_url, etag, last_modified, status == "error", gone, article.id),
         )
+
+    def set_next_due(self, article_id: str, due_at: str) -> None:
+        """When the daemon will next check this article."""
+        with self._transaction() as db:
+            db.execute("UPDATE articles SET next_due_at = ? WHERE id = ?", (due_at, article_id))
+
+    def checks_since(self, since: str) -> dict[str, int]:
+        """How many checks ended in each status since `since` (ISO 8601)."""
+        rows = self._db.execute("SELECT status, COUNT(*) FROM checks WHERE checked_at >= ? GROUP BY status", (since,))
+        return {status: count for status, count in rows}
+
+    # Alert outbox -------------------------------------------------------------------------------
+
+    def due_alerts(self, now: str, limit: int = 100) -> list[Alert]:
+        """Pending alerts whose next attempt is due, oldest first."""
+        rows = self._db.execute(
+            "SELECT * FROM alerts WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY created_at LIMIT ?",
+            (now, limit),
+        )
+        return [_alert_from_row(row) for row in rows]
+
+    def alerts(self, statuses: Sequence[str] = ("pending", "failed"), limit: int = 1000) -> list[Alert]:
+        marks = ",".join("?" * len(statuses))
+        rows = self._db.execute(
+            f"SELECT * FROM alerts WHERE status IN ({marks}) ORDER BY created_at LIMIT ?", (*statuses, limit)
+        )
+        return [_alert_from_row(row) for row in rows]
+
+    def alert_counts(self) -> dict[str, int]:
+        return {status: count for status, count in self._db.execute("SELECT status, COUNT(*) FROM alerts GROUP BY status")}
+
+    def mark_delivered(self, delivery_ids: Sequence[str]) -> None:
+        with self._transaction() as db:
+            db.executemany(
+                "UPDATE alerts SET status = 'delivered', delivered_at = ?, attempts = attempts + 1, last_error = NULL"
+                " WHERE delivery_id = ?",
+                [(now_iso(), delivery_id) for delivery_id in delivery_ids],
+            )
+
+    def mark_attempt_failed(self, delivery_ids: Sequence[str], error: str, retry_at: str | None) -> None:
+        """Record a failed attempt: retried at `retry_at`, or given up (status failed) when None."""
+        with self._transaction() as db:
+            db.executemany(
+                "UPDATE alerts SET attempts = attempts + 1, last_error = ?, status = ?,"
+                " next_attempt_at = COALESCE(?, next_attempt_at) WHERE delivery_id = ?",
+                [(error, "pending" if retry_at else "failed", retry_at, delivery_id) for delivery_id in delivery_ids],
+            )
 
     def checks(self, article_id: str, limit: int = 20) -> list[dict[str, Any]]:
         """The latest checks of an article, newest first."""
@@ -422,6 +505,32 @@ _ARTICLE_SELECT = (
 )
 
 
+def _insert_alerts(db: sqlite3.Connection, alerts: Iterable[Alert]) -> None:
+    # OR IGNORE: the same delivery id again (a check replayed after a crash) must not send twice.
+    db.executemany(
+        "INSERT OR IGNORE INTO alerts (delivery_id, channel, article_id, created_at, payload, next_attempt_at)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            (a.delivery_id, a.channel, a.article_id, a.created_at, json.dumps(a.payload, ensure_ascii=False), a.next_attempt_at or a.created_at)
+            for a in alerts
+        ],
+    )
+
+
+def _alert_from_row(row: sqlite3.Row) -> Alert:
+    return Alert(
+        delivery_id=row["delivery_id"],
+        channel=row["channel"],
+        article_id=row["article_id"],
+        created_at=row["created_at"],
+        payload=json.loads(row["payload"]),
+        status=row["status"],
+        attempts=row["attempts"],
+        next_attempt_at=row["next_attempt_at"],
+        last_error=row["last_error"],
+    )
+
+
 def _article_from_row(row: sqlite3.Row) -> WatchedArticle:
     return WatchedArticle(
         id=row["id"],
@@ -437,6 +546,11 @@ def _article_from_row(row: sqlite3.Row) -> WatchedArticle:
         latest_version=row["latest_version"],
         last_checked_at=row["last_checked_at"],
         last_status=row["last_status"],
+        next_due_at=row["next_due_at"],
+        failures=row["failures"],
+        gone_checks=row["gone_checks"],
+        last_changed_at=row["last_changed_at"],
+        published_at=row["published_at"],
     )
 
 

@@ -28,8 +28,9 @@ def store(tmp_path: Path) -> Store:
 
 def save(store: Store, article: Article, html: bytes = b"<html>page</html>", changes: tuple[Change, ...] = ()):
     watched = store.find_by_url(URL) or store.add_article(URL)[0]
+    latest = store.latest_version(watched.id)
     return store.save_version(
-        watched, article, raw_html=html, encoding="utf-8", http_status=200, duration_ms=12.5,
+        watched, article, number=(latest.number if latest else 0) + 1, raw_html=html, encoding="utf-8", http_status=200, duration_ms=12.5,
         final_url=URL, etag='"e1"', last_modified=None, changes=changes,
     )
 

@@ -1,6 +1,7 @@
 """Turn an article page's HTML into an `Article`: metadata plus the body as ordered paragraphs.
 
-The page is parsed with `lxml.html` (fast, forgiving); site rules are CSS selectors run through
+The page is parsed with libxml2's HTML parser into plain `lxml.etree` elements (fast, forgiving;
+see `monitor.extract.tree`); site rules are CSS selectors run through
 `lxml.cssselect`.  Every text field goes through `normalise_text` (see `monitor.extract.normalise`
 for the exact rules: invisible characters removed, quotes unified to straight `"` and `'`,
 whitespace collapsed, NFC), so that two renderings of the same article extract identically.
@@ -17,7 +18,6 @@ from collections.abc import Sequence
 
 import lxml.html
 from lxml import etree
-from lxml.html import HtmlElement
 
 from monitor.charset import decode_html
 from monitor.errors import ExtractionError
@@ -27,16 +27,16 @@ from monitor.extract import metadata as _meta
 from monitor.extract import rules as _rules
 from monitor.extract import suspect as _suspect
 from monitor.extract.normalise import normalise_text
-from monitor.models import Article, SiteRule
-
 from monitor.extract.suspect import suspect_reason
+from monitor.extract.tree import PARSER, Element
+from monitor.models import Article, SiteRule
 
 __all__ = ["extract_article", "normalise_text", "parse_html", "suspect_reason"]
 
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 
 
-def parse_html(html: str | bytes) -> HtmlElement:
+def parse_html(html: str | bytes) -> Element:
     """Parse a page into an lxml tree; raise ExtractionError only when there is nothing to parse."""
     if isinstance(html, (bytes, bytearray, memoryview)):
         html = decode_html(bytes(html))[0]
@@ -50,17 +50,12 @@ def parse_html(html: str | bytes) -> HtmlElement:
         raise ExtractionError("empty document: nothing to extract")
     try:
         # Parsing UTF-8 bytes is faster in lxml than parsing a str.
-        root = lxml.html.document_fromstring(
-            html.encode("utf-8", "surrogatepass"), parser=_PARSER
-        )
+        root = etree.fromstring(html.encode("utf-8", "surrogatepass"), PARSER)
     except (etree.ParserError, ValueError) as exc:
         raise ExtractionError(f"cannot parse the page as HTML: {exc}") from exc
     if root is None:
-        raise ExtractionError("cannot parse the page as HTML: no document element")
+        raise ExtractionError("cannot parse the page as HTML: Document is empty")
     return root
-
-
-_PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, collect_ids=False)
 
 
 def extract_article(html: str | bytes, url: str | None = None, *, rules: Sequence[SiteRule] = ()) -> Article:
@@ -88,7 +83,7 @@ def extract_article(html: str | bytes, url: str | None = None, *, rules: Sequenc
     ld_body = ld.get("articleBody") if ld else None
     ld_body = ld_body if isinstance(ld_body, str) and ld_body.strip() else None
 
-    containers: list[HtmlElement] = []
+    containers: list[Element] = []
     if rule and rule.body:
         containers = _rules.select(root, rule.body)
         containers = [c for c in containers if not any(a in containers for a in c.iterancestors())]
@@ -136,7 +131,7 @@ _HTML_IN_TEXT = re.compile(r"<(?:p|br|div|h[2-6]|li)\b", re.IGNORECASE)
 def _consult_article_body(
     ld_body: str,
     paragraphs: list[str],
-    candidates: list[list[HtmlElement]],
+    candidates: list[list[Element]],
     headline: str | None,
     captions: set[str],
     gates: list[str],
@@ -189,5 +184,5 @@ def _paragraphs_of(text: str) -> list[str]:
     return [p for p in (normalise_text(line) for line in re.split(r"\n\s*\n|\n", text)) if p]
 
 
-def _attached(element: HtmlElement, root: HtmlElement) -> bool:
+def _attached(element: Element, root: Element) -> bool:
     return element is root or any(a is root for a in element.iterancestors())

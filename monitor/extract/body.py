@@ -12,10 +12,10 @@ import re
 from collections.abc import Iterable
 
 from lxml import etree
-from lxml.html import HtmlElement
 
 from monitor.extract.clean import attr_tokens
 from monitor.extract.normalise import normalise_text
+from monitor.extract.tree import Element, text_content
 
 BLOCK_TAGS = frozenset(
     {
@@ -76,18 +76,18 @@ _BR = "\x00"  # a <br> while collecting; two in a row (whitespace between) split
 _BR_BREAK = re.compile("\x00\\s*\x00[\\s\x00]*")
 
 
-def _text_len(element: HtmlElement) -> tuple[int, int]:
+def _text_len(element: Element) -> tuple[int, int]:
     """(text length, length of text inside links) of an element, whitespace-collapsed."""
-    text = " ".join(element.text_content().split())
-    links = sum(len(" ".join(a.text_content().split())) for a in element.iter("a"))
+    text = " ".join(text_content(element).split())
+    links = sum(len(" ".join(text_content(a).split())) for a in element.iter("a"))
     return len(text), links
 
 
-def _joined_attrs(element: HtmlElement) -> str:
+def _joined_attrs(element: Element) -> str:
     return ((element.get("class") or "") + " " + (element.get("id") or "")).lower().replace("-", "").replace("_", "")
 
 
-def good_text(element: HtmlElement) -> int:
+def good_text(element: Element) -> int:
     """Paragraph-ish text outside links inside `element`: how much article prose it holds."""
     total = 0
     for p in element.iter("p", "pre", "blockquote", "li", "h2", "h3"):
@@ -99,8 +99,8 @@ def good_text(element: HtmlElement) -> int:
     return total
 
 
-def _score_candidates(root: HtmlElement) -> dict[HtmlElement, float]:
-    scores: dict[HtmlElement, float] = {}
+def _score_candidates(root: Element) -> dict[Element, float]:
+    scores: dict[Element, float] = {}
     for p in root.iter("p", "pre", "td", "div"):
         if p.tag in ("div", "td"):
             # Only divs/cells holding bare text (no <p> children) count, e.g. <br>-separated prose.
@@ -114,7 +114,7 @@ def _score_candidates(root: HtmlElement) -> dict[HtmlElement, float]:
             if length < 25:
                 continue
         density = links / length if length else 1.0
-        score = (1 + p.text_content().count(",") + min(length / 100, 3)) * (1 - density)
+        score = (1 + text_content(p).count(",") + min(length / 100, 3)) * (1 - density)
         parent = p.getparent()
         if parent is None:
             continue
@@ -137,7 +137,7 @@ def _score_candidates(root: HtmlElement) -> dict[HtmlElement, float]:
     return scores
 
 
-def _density_container(root: HtmlElement) -> list[HtmlElement]:
+def _density_container(root: Element) -> list[Element]:
     scores = _score_candidates(root)
     if not scores:
         body = root.find(".//body")
@@ -148,7 +148,7 @@ def _density_container(root: HtmlElement) -> list[HtmlElement]:
     if parent is None or best.tag in ("body", "html"):
         return [best]
     threshold = max(10.0, top * 0.2)
-    chosen: list[HtmlElement] = []
+    chosen: list[Element] = []
     for sibling in parent:
         if not isinstance(sibling.tag, str):
             continue
@@ -165,7 +165,7 @@ def _density_container(root: HtmlElement) -> list[HtmlElement]:
     return chosen
 
 
-def _largest(elements: Iterable[HtmlElement]) -> tuple[HtmlElement | None, int]:
+def _largest(elements: Iterable[Element]) -> tuple[Element | None, int]:
     best, best_len = None, 0
     for element in elements:
         length = good_text(element)
@@ -174,17 +174,17 @@ def _largest(elements: Iterable[HtmlElement]) -> tuple[HtmlElement | None, int]:
     return best, best_len
 
 
-def _outermost(elements: list[HtmlElement]) -> list[HtmlElement]:
+def _outermost(elements: list[Element]) -> list[Element]:
     chosen = set(elements)
     return [e for e in elements if not any(a in chosen for a in e.iterancestors())]
 
 
-def find_container(root: HtmlElement) -> list[HtmlElement]:
+def find_container(root: Element) -> list[Element]:
     """The element(s) holding the article body, in document order."""
     return container_candidates(root)[0]
 
 
-def container_candidates(root: HtmlElement) -> list[list[HtmlElement]]:
+def container_candidates(root: Element) -> list[list[Element]]:
     """Possible body containers, the preferred one first (then the density choice, then the rest).
 
     `[itemprop=articleBody]`, a common content class and the best `<article>` are each preferred
@@ -202,8 +202,8 @@ def container_candidates(root: HtmlElement) -> list[list[HtmlElement]]:
             and CONTENT_JOINED.search(_joined_attrs(e))
         ]
     )
-    preferred: list[list[HtmlElement]] = []
-    others: list[list[HtmlElement]] = []
+    preferred: list[list[Element]] = []
+    others: list[list[Element]] = []
     for candidates, merge in ((itemprop, True), (classed, True), (list(root.iter("article")), False)):
         best, length = _largest(candidates)
         if best is None or length <= 0:
@@ -253,7 +253,7 @@ class _Collector:
             if in_link:
                 self.link_chars += len(" ".join(text.split()))
 
-    def walk(self, element: HtmlElement, in_link: bool = False) -> None:
+    def walk(self, element: Element, in_link: bool = False) -> None:
         tag = element.tag
         if not isinstance(tag, str):
             return
@@ -278,7 +278,7 @@ class _Collector:
 
 
 def collect_paragraphs(
-    containers: list[HtmlElement], headline: str | None, captions: set[str], gates: list[str] | None = None
+    containers: list[Element], headline: str | None, captions: set[str], gates: list[str] | None = None
 ) -> list[str]:
     """The containers' text as paragraphs, without boilerplate lines.
 

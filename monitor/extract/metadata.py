@@ -16,9 +16,9 @@ from typing import Any
 from urllib.parse import urljoin
 
 from lxml import etree
-from lxml.html import HtmlElement
 
 from monitor.extract.normalise import normalise_text
+from monitor.extract.tree import Element, attribute_owners, text_content
 
 ARTICLE_TYPES = frozenset(
     {
@@ -65,9 +65,10 @@ _STANDFIRST_TOKENS = frozenset(
     }
 )
 _STANDFIRST_BAD = frozenset({"related", "teaser-list", "card", "promo", "comment", "nav", "menu", "footer"})
+# Byline elements, most explicit first; attribute steps (see `tree.attribute_owners`) are fast.
 _BYLINE_XPATHS = (
-    etree.XPath("//*[@rel='author' or @itemprop='author']"),
-    etree.XPath("//*[contains(@class, 'byline') or contains(@class, 'author-name')]"),
+    etree.XPath("//@rel[. = 'author'] | //@itemprop[. = 'author']"),
+    etree.XPath("//@class[contains(., 'byline') or contains(., 'author-name')]"),
 )
 _TOKEN_SPLIT = re.compile(r"[^a-z0-9]+")
 _BY_PREFIX = re.compile(r"^(?:by|from|von|par|por|di)\s+", re.IGNORECASE)
@@ -94,7 +95,7 @@ def _walk_jsonld(node: Any, depth: int = 0, listed: bool = False) -> Iterator[tu
                 yield from _walk_jsonld(node[key], depth + 1, listed or key in ("itemListElement", "item"))
 
 
-def _jsonld_documents(root: HtmlElement) -> Iterator[Any]:
+def _jsonld_documents(root: Element) -> Iterator[Any]:
     for script in root.iter("script"):
         if (script.get("type") or "").strip().lower() != "application/ld+json":
             continue
@@ -121,12 +122,12 @@ def _types(node: dict[str, Any]) -> set[str]:
     return set()
 
 
-def jsonld_nodes(root: HtmlElement) -> list[tuple[dict[str, Any], bool]]:
+def jsonld_nodes(root: Element) -> list[tuple[dict[str, Any], bool]]:
     """Every JSON-LD object of the page, in document order, with its "inside a list" flag."""
     return [pair for data in _jsonld_documents(root) for pair in _walk_jsonld(data)]
 
 
-def jsonld_article(root: HtmlElement, nodes: list[tuple[dict[str, Any], bool]] | None = None) -> dict[str, Any] | None:
+def jsonld_article(root: Element, nodes: list[tuple[dict[str, Any], bool]] | None = None) -> dict[str, Any] | None:
     """The page's own Article-like JSON-LD object, or None.
 
     Objects inside an ItemList (related stories, carousels) only count when there is no other;
@@ -191,7 +192,7 @@ def _jsonld_str(node: dict[str, Any] | None, key: str) -> str | None:
 # ------------------------------------------------------------------------------------ meta tags
 
 
-def meta_tags(root: HtmlElement) -> dict[str, str]:
+def meta_tags(root: Element) -> dict[str, str]:
     """`<meta>` values by lower-cased property/name/itemprop; the first occurrence wins."""
     found: dict[str, str] = {}
     for meta in root.iter("meta"):
@@ -245,19 +246,19 @@ def _first_date(*values: str | None) -> str | None:
 # ---------------------------------------------------------------------------------------- public
 
 
-def _select_text(root: HtmlElement, selector: str | None) -> str | None:
+def _select_text(root: Element, selector: str | None) -> str | None:
     if not selector:
         return None
     from monitor.extract.rules import select  # local import keeps cssselect off the cold path
 
     for element in select(root, selector):
-        text = normalise_text(element.text_content())
+        text = normalise_text(text_content(element))
         if text:
             return text
     return None
 
 
-def _visible(element: HtmlElement) -> bool:
+def _visible(element: Element) -> bool:
     for node in element.iterancestors():
         if node.tag in ("head", "script", "template", "noscript"):
             return False
@@ -268,7 +269,7 @@ def _visible(element: HtmlElement) -> bool:
 
 
 def find_headline(
-    root: HtmlElement,
+    root: Element,
     ld: dict[str, Any] | None,
     meta: dict[str, str],
     selector: str | None,
@@ -289,28 +290,28 @@ def find_headline(
     # Prefer an <h1> inside an <article> or the main content, then the first one.
     for h1 in h1s:
         if any(a.tag in ("article", "main") for a in h1.iterancestors()):
-            text = normalise_text(h1.text_content())
+            text = normalise_text(text_content(h1))
             if text:
                 return text
     for h1 in h1s:
-        text = normalise_text(h1.text_content())
+        text = normalise_text(text_content(h1))
         if text:
             return text
     title = root.find(".//title")
     if title is not None:
-        return normalise_text(title.text_content()) or None
+        return normalise_text(text_content(title)) or None
     return None
 
 
 def find_standfirst(
-    root: HtmlElement, ld: dict[str, Any] | None, meta: dict[str, str], selector: str | None
+    root: Element, ld: dict[str, Any] | None, meta: dict[str, str], selector: str | None
 ) -> str | None:
     text = _select_text(root, selector)
     if text:
         return text
     # A visible summary element near the headline: within the <h1>'s close ancestors.
     h1 = next((h for h in root.iter("h1") if _visible(h)), None)
-    near: set[HtmlElement] = set()
+    near: set[Element] = set()
     if h1 is not None:
         for depth, ancestor in enumerate(h1.iterancestors()):
             if depth >= 3 or ancestor.tag in ("body", "html"):
@@ -336,7 +337,7 @@ def find_standfirst(
             continue  # a whole body wrapper, not a summary
         if not any(a in near for a in element.iterancestors()):
             continue
-        text = normalise_text(element.text_content())
+        text = normalise_text(text_content(element))
         if 20 <= len(text) <= 600:
             return text
     for key in ("og:description", "twitter:description", "description"):
@@ -347,7 +348,7 @@ def find_standfirst(
 
 
 def find_byline(
-    root: HtmlElement, ld: dict[str, Any] | None, meta: dict[str, str], selector: str | None
+    root: Element, ld: dict[str, Any] | None, meta: dict[str, str], selector: str | None
 ) -> str | None:
     text = _select_text(root, selector)
     if text:
@@ -357,14 +358,14 @@ def find_byline(
         if names:
             return names
     for xpath in _BYLINE_XPATHS:
-        for element in xpath(root):
+        for element in attribute_owners(xpath(root)):
             if element.tag in ("meta", "link") or not _visible(element):
                 continue
             if any(a.tag in ("nav", "footer", "aside") for a in element.iterancestors()):
                 continue
             if element.tag != "a" and element.find(".//*[@itemprop='name']") is not None:
                 element = element.find(".//*[@itemprop='name']")
-            text = normalise_text(element.text_content())
+            text = normalise_text(text_content(element))
             if text and len(text) <= 200:
                 return _BY_PREFIX.sub("", text) or text
     for key in ("author", "article:author", "dc.creator", "sailthru.author", "parsely-author"):
@@ -375,7 +376,7 @@ def find_byline(
 
 
 def find_dates(
-    root: HtmlElement, ld: dict[str, Any] | None, meta: dict[str, str], micro: dict[str, str] | None = None
+    root: Element, ld: dict[str, Any] | None, meta: dict[str, str], micro: dict[str, str] | None = None
 ) -> tuple[str | None, str | None]:
     ld = ld or {}
     micro = micro or {}
@@ -404,7 +405,7 @@ def find_dates(
     return published, modified
 
 
-def find_canonical(root: HtmlElement, meta: dict[str, str], url: str | None) -> str | None:
+def find_canonical(root: Element, meta: dict[str, str], url: str | None) -> str | None:
     for link in root.iter("link"):
         rel = (link.get("rel") or "").lower().split()
         href = (link.get("href") or "").strip()
@@ -421,22 +422,24 @@ def find_canonical(root: HtmlElement, meta: dict[str, str], url: str | None) -> 
 _MICRODATA_PROPS = frozenset(
     {"headline", "datepublished", "datemodified", "articlesection", "inlanguage", "description", "author"}
 )
-_MICRODATA = etree.XPath("//*[@itemprop]")
+_MICRODATA = etree.XPath("//@itemprop")
+_ITEMTYPES = etree.XPath("//@itemtype")
 
 
-def microdata(root: HtmlElement) -> dict[str, str]:
+def microdata(root: Element) -> dict[str, str]:
     """schema.org microdata values by lower-cased itemprop (first occurrence wins).
 
     Values come from `content`, `datetime` (or `href` on links) before the element's own text.
     When the page marks an Article-like itemscope, only properties inside it are read.
     """
-    elements = _MICRODATA(root)
+    elements = attribute_owners(_MICRODATA(root))
     if not elements:
         return {}
     scopes = [
         e
-        for e in root.xpath("//*[@itemscope][@itemtype]")
-        if e.get("itemtype", "").rstrip("/").rsplit("/", 1)[-1].lower() in ARTICLE_TYPES
+        for e in attribute_owners(_ITEMTYPES(root))
+        if e.get("itemscope") is not None
+        and e.get("itemtype", "").rstrip("/").rsplit("/", 1)[-1].lower() in ARTICLE_TYPES
     ]
     found: dict[str, str] = {}
     for element in elements:
@@ -447,11 +450,11 @@ def microdata(root: HtmlElement) -> dict[str, str]:
                 continue
             if prop == "author":
                 name = element.find(".//*[@itemprop='name']")
-                value = (name.get("content") or name.text_content()) if name is not None else element.text_content()
+                value = (name.get("content") or text_content(name)) if name is not None else text_content(element)
             else:
                 value = element.get("content") or element.get("datetime")
                 if value is None and element.tag not in ("meta", "link"):
-                    value = element.text_content()
+                    value = text_content(element)
             value = normalise_text(value or "")
             if value:
                 found[prop] = value
@@ -494,7 +497,7 @@ def _section_from_crumbs(names: list[str], headline: str | None) -> str | None:
 
 
 def find_section(
-    root: HtmlElement,
+    root: Element,
     ld: dict[str, Any] | None,
     meta: dict[str, str],
     micro: dict[str, str],
@@ -534,7 +537,7 @@ def normalise_language(value: str | None) -> str | None:
 
 
 def find_language(
-    root: HtmlElement, ld: dict[str, Any] | None, meta: dict[str, str], micro: dict[str, str]
+    root: Element, ld: dict[str, Any] | None, meta: dict[str, str], micro: dict[str, str]
 ) -> str | None:
     """`<html lang>`, then the content-language meta, `og:locale`, JSON-LD/microdata `inLanguage`."""
     in_language = ld.get("inLanguage") if ld else None

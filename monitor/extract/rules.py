@@ -7,9 +7,9 @@ from functools import lru_cache
 from urllib.parse import urlsplit
 
 from lxml.cssselect import CSSSelector
-from lxml.html import HtmlElement
 
 from monitor.errors import ExtractionError
+from monitor.extract.tree import Element, drop_tree
 from monitor.models import SiteRule
 
 
@@ -21,7 +21,7 @@ def compile_selector(selector: str) -> CSSSelector:
         raise ExtractionError(f"bad CSS selector {selector!r}: {exc}") from exc
 
 
-def select(root: HtmlElement, selector: str) -> list[HtmlElement]:
+def select(root: Element, selector: str) -> list[Element]:
     return [e for e in compile_selector(selector)(root) if isinstance(e.tag, str)]
 
 
@@ -39,12 +39,12 @@ def rule_for(url: str | None, rules: Sequence[SiteRule]) -> SiteRule | None:
     return None
 
 
-def drop(root: HtmlElement, selectors: Sequence[str]) -> None:
+def drop(root: Element, selectors: Sequence[str]) -> None:
     """Remove every element matched by the rule's `drop` selectors (their tails are kept)."""
     for selector in selectors:
         for element in select(root, selector):
             if element.getparent() is not None:
-                element.drop_tree()
+                drop_tree(element)
 
 
 __all__ = ["compile_selector", "drop", "rule_for", "select"]
