@@ -11,24 +11,32 @@ import json
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import click
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.text import Text
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from monitor import review
 from monitor.blame import blame as blame_versions
 from monitor.classify import classify, is_stealth, summarize
 from monitor.config import Config, load_config, parse_interval
 from monitor.diff import diff_articles
-from monitor.errors import MonitorError, UsageError
+from monitor.errors import DeliveryError, MonitorError, UsageError
 from monitor.extract import extract_article
 from monitor.fetch import validate_url
-from monitor.models import CheckResult, WatchedArticle
+from monitor.logs import configure_logging
+from monitor.models import Alert, CheckResult, WatchedArticle
 from monitor.pipeline import check_many
-from monitor.store import Store
+from monitor.store import Store, iso
 
 JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 
@@ -185,6 +193,8 @@ def check(ctx: click.Context, refs: tuple[str, ...], check_all: bool, as_json: b
     with obj.store() as store:
         articles = store.articles() if check_all else [store.resolve(ref) for ref in refs]
         results = _run_checks(obj.config, store, articles, as_json)
+        if obj.config.channels:
+            _deliver_now(obj.config, store)
     if any(result.status == "error" for result in results):
         ctx.exit(1)
 
@@ -212,6 +222,15 @@ def _run_checks(config: Config, store: Store, articles: Sequence[WatchedArticle]
 
     with progress:
         return asyncio.run(run())
+
+
+def _deliver_now(config: Config, store: Store) -> None:
+    """Send the alerts that are due (for `check` run from cron, with no daemon); reports go to stderr."""
+    from monitor.outbox import deliver_due
+
+    for outcome in deliver_due(store, config.channels, datetime.now(UTC)):
+        verdict = f"failed ({outcome.error}), will retry" if outcome.error else "sent"
+        click.echo(f"alert on {outcome.channel}: {len(outcome.delivery_ids)} {verdict}", err=True)
 
 
 @cli.command()
@@ -357,6 +376,96 @@ def verify(ctx: click.Context, as_json: bool) -> None:
             click.echo(f"{problem.article_id} v{problem.version}: {problem.problem}")
         click.echo(f"verified {count} version{'s' if count != 1 else ''}: {len(problems) or 'no'} problem{'s' if len(problems) != 1 else ''}")
     if problems:
+        ctx.exit(1)
+
+
+@cli.command()
+@click.option("--log-format", type=click.Choice(["plain", "json"]), default="plain", show_default=True, help="Log line format.")
+@pass_context
+def run(obj: Context, log_format: str) -> None:
+    """Run as a service: check every article on its schedule and deliver alerts (stop with SIGTERM)."""
+    from monitor.scheduler import run_daemon
+
+    configure_logging(log_format)
+    run_daemon(obj.config, obj.data_dir)
+
+
+@cli.command()
+@JSON_OPTION
+@pass_context
+def status(obj: Context, as_json: bool) -> None:
+    """Whether the daemon runs, recent checks, the next due checks, failing articles, pending alerts."""
+    from monitor.scheduler import daemon_pid
+
+    with obj.store() as store:
+        report = {
+            "daemon_pid": daemon_pid(obj.data_dir),
+            "checks_last_hour": store.checks_since(iso(datetime.now(UTC) - timedelta(hours=1))),
+            "next_due": [
+                {"article_id": a.id, "url": a.url, "due_at": a.next_due_at}
+                for a in sorted((a for a in store.articles() if a.next_due_at), key=lambda a: a.next_due_at)[:10]
+            ],
+            "failing": [
+                {"article_id": a.id, "url": a.url, "failures": a.failures, "status": a.last_status}
+                for a in store.articles() if a.failures or a.gone
+            ],
+            "alerts": store.alert_counts(),
+        }
+    if as_json:
+        _emit_json(report)
+    else:
+        review.make_console().print(review.status_view(report))
+
+
+@cli.group(invoke_without_command=True)
+@JSON_OPTION
+@click.pass_context
+def alerts(ctx: click.Context, as_json: bool) -> None:
+    """List pending and failed alert deliveries."""
+    if ctx.invoked_subcommand:
+        return
+    obj: Context = ctx.obj
+    with obj.store() as store:
+        waiting = store.alerts()
+    if as_json:
+        _emit_json([_alert_json(alert) for alert in waiting])
+    else:
+        review.make_console().print(review.alerts_table(waiting))
+
+
+def _alert_json(alert: Alert) -> dict[str, Any]:
+    return {
+        "delivery_id": alert.delivery_id, "channel": alert.channel, "article_id": alert.article_id,
+        "created_at": alert.created_at, "status": alert.status, "attempts": alert.attempts,
+        "next_attempt_at": alert.next_attempt_at, "last_error": alert.last_error,
+        "kinds": sorted({change["kind"] for change in alert.payload.get("changes", [])}),
+        "event": alert.payload.get("status"),
+    }
+
+
+@alerts.command(name="test")
+@JSON_OPTION
+@click.pass_context
+def alerts_test(ctx: click.Context, as_json: bool) -> None:
+    """Send a test message on every configured channel and report each result."""
+    from monitor.alerts import send_test
+
+    obj: Context = ctx.obj
+    if not obj.config.channels:
+        raise UsageError("no alert channels are configured ([[alerts]] in the config)")
+    results = []
+    for channel in obj.config.channels:
+        try:
+            send_test(channel)
+            results.append({"channel": channel.name, "ok": True, "error": None})
+        except DeliveryError as exc:
+            results.append({"channel": channel.name, "ok": False, "error": str(exc)})
+    if as_json:
+        _emit_json(results)
+    else:
+        for result in results:
+            click.echo(f"{result['channel']}: {'sent' if result['ok'] else 'failed: ' + result['error']}")
+    if not all(result["ok"] for result in results):
         ctx.exit(1)
 
 

@@ -36,11 +36,12 @@ class UsageError(MonitorError):
 class FetchError(MonitorError):
     """A page could not be fetched; `reason` is short and stable enough to record on a check."""
 
-    def __init__(self, url: str, reason: str, status: int | None = None) -> None:
+    def __init__(self, url: str, reason: str, status: int | None = None, retry_after: float | None = None) -> None:
         super().__init__(f"{url}: {reason}")
         self.url = url
         self.reason = reason
         self.status = status
+        self.retry_after = retry_after  # seconds the server asked us to wait (Retry-After), if any
 
 
 class ExtractionError(MonitorError):

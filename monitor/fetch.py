@@ -246,6 +246,8 @@ class Fetcher:
         self._per_host: dict[str, asyncio.Semaphore] = {}
         # host -> (expiry on the monotonic clock, first blocked address or None when all are public)
         self._address_cache: dict[str, tuple[float, IPAddress | None]] = {}
+        # host -> monotonic time before which no request may start (per-host delay, Retry-After)
+        self._host_ready: dict[str, float] = {}
 
     async def __aenter__(self) -> Fetcher:
         return self
@@ -274,11 +276,29 @@ class Fetcher:
         host_slot = self._per_host.get(host)
         if host_slot is None:
             host_slot = self._per_host[host] = asyncio.Semaphore(self.settings.per_host_concurrency)
+        try:
+            return await self._attempts(url, parsed, host, host_slot, headers, etag, last_modified)
+        except FetchError as error:
+            if error.retry_after:  # the host asked every client to wait: so do all our checks of it
+                self._host_ready[host] = time.monotonic() + error.retry_after
+            raise
+
+    async def _attempts(
+        self,
+        url: str,
+        parsed: httpx.URL,
+        host: str,
+        host_slot: asyncio.Semaphore,
+        headers: dict[str, str],
+        etag: str | None,
+        last_modified: str | None,
+    ) -> Page:
         attempt = 0
         while True:
             try:
                 # Host slot first: a task waiting for a busy host must not hold a global slot.
                 async with host_slot, self._global:
+                    await self._wait_turn(host)
                     return await self._attempt(url, parsed, headers, etag, last_modified)
             except _Transient as transient:
                 delay = transient.retry_after
@@ -288,6 +308,14 @@ class Fetcher:
                     delay = self.retry_backoff * (2**attempt)
                 attempt += 1
             await asyncio.sleep(delay)
+
+    async def _wait_turn(self, host: str) -> None:
+        """Keep `per_host_delay` between requests to one host, and any Retry-After it asked for."""
+        now = time.monotonic()
+        start = max(now, self._host_ready.get(host, 0.0))
+        self._host_ready[host] = start + self.settings.per_host_delay
+        if start > now:
+            await asyncio.sleep(start - now)
 
     # ----------------------------------------------------------------------------------- internals
 
@@ -352,9 +380,10 @@ class Fetcher:
             reason = f"HTTP {status} {httpx.codes.get_reason_phrase(status)}".rstrip()
             if status in _GONE_STATUSES:
                 raise PageGone(url, f"gone (HTTP {status})", status=status)
-            error = FetchError(url, reason, status=status)
+            retry_after = _retry_after(response_headers.get("Retry-After"))
+            error = FetchError(url, reason, status=status, retry_after=retry_after)
             if status in _RETRY_STATUSES:
-                raise _Transient(error, _retry_after(response_headers.get("Retry-After")))
+                raise _Transient(error, retry_after)
             raise error
 
         content_type = response_headers.get("Content-Type", "")

@@ -296,6 +296,7 @@ class CheckResult:
     stealth: bool = False
     suspect: str | None = None
     headline_test: tuple[str, ...] | None = None
+    retry_after: float | None = None  # seconds the server asked to wait before the next check
 
     def to_dict(self) -> dict[str, Any]:
         return {

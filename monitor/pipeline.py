@@ -86,7 +86,7 @@ async def check_article(
     except PageGone as exc:
         return _record_failure(check, "gone", exc.reason, exc.status)
     except FetchError as exc:
-        return _record_failure(check, "error", exc.reason, exc.status)
+        return _record_failure(check, "error", exc.reason, exc.status, exc.retry_after)
     if page.not_modified:
         return _record_unchanged(check, page)
     try:
@@ -193,7 +193,9 @@ def _record_unchanged(check: _Check, page: Page) -> CheckResult:
     )
 
 
-def _record_failure(check: _Check, status: str, reason: str, http_status: int | None) -> CheckResult:
+def _record_failure(
+    check: _Check, status: str, reason: str, http_status: int | None, retry_after: float | None = None
+) -> CheckResult:
     article = check.article
     result = CheckResult(
         url=article.url,
@@ -204,6 +206,7 @@ def _record_failure(check: _Check, status: str, reason: str, http_status: int | 
         error=reason,
         http_status=http_status,
         duration_ms=_elapsed_ms(check.started),
+        retry_after=retry_after,
     )
     check.store.record_check(
         article, status=status, http_status=http_status, duration_ms=result.duration_ms, error=reason,

@@ -15,7 +15,7 @@ from rich.text import Text
 
 from monitor.diff import word_diff
 from monitor.blame import BlameLine
-from monitor.models import SEVERITY, Article, Change, CheckResult, VersionRecord, WatchedArticle, WordSpan
+from monitor.models import SEVERITY, Alert, Article, Change, CheckResult, VersionRecord, WatchedArticle, WordSpan
 
 KIND_ORDER = ("headline", "standfirst", "byline", "correction", "quote", "figure", "text", "minor", "move")
 STATUS_STYLE = {"new": "cyan", "unchanged": "dim", "changed": "bold yellow", "gone": "magenta", "error": "bold red"}
@@ -181,6 +181,42 @@ def show_view(article: WatchedArticle, record: VersionRecord, extracted: Article
         parts.append(Text(""))
         parts.append(Text(paragraph))
     return Group(*parts)
+
+
+def status_view(report: dict) -> RenderableType:
+    """`monitor status`: the daemon, the last hour's checks, what is due next, what is failing."""
+    pid = report["daemon_pid"]
+    parts: list[RenderableType] = [
+        Text(f"daemon: running (pid {pid})" if pid else "daemon: not running", style="bold green" if pid else "bold"),
+    ]
+    checks = report["checks_last_hour"]
+    parts.append(Text(f"checks in the last hour: {sum(checks.values())}" + (f" ({', '.join(f'{n} {s}' for s, n in sorted(checks.items()))})" if checks else "")))
+    alerts = report["alerts"]
+    parts.append(Text(f"alerts: {alerts.get('pending', 0)} pending, {alerts.get('failed', 0)} failed, {alerts.get('delivered', 0)} delivered"))
+    if report["next_due"]:
+        parts.append(Text("next due:", style="bold"))
+        parts.extend(Text(f"  {_short_time(item['due_at'])}  {item['article_id']}  {item['url']}") for item in report["next_due"])
+    if report["failing"]:
+        parts.append(Text("failing:", style="bold red"))
+        parts.extend(
+            Text(f"  {item['article_id']}  {item['status']} x{item['failures'] or 1}  {item['url']}") for item in report["failing"]
+        )
+    return Group(*parts)
+
+
+def alerts_table(alerts: Sequence[Alert]) -> RenderableType:
+    """Pending and failed deliveries, oldest first."""
+    if not alerts:
+        return Text("no pending or failed alerts")
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for column in ("delivery id", "channel", "status", "attempts", "next attempt", "article", "last error"):
+        table.add_column(column)
+    for alert in alerts:
+        table.add_row(
+            alert.delivery_id, alert.channel, Text(alert.status, style="red" if alert.status == "failed" else "yellow"),
+            str(alert.attempts), _short_time(alert.next_attempt_at or ""), alert.article_id, alert.last_error or "",
+        )
+    return table
 
 
 def _short_time(iso: str) -> str:

@@ -127,13 +127,17 @@ def attr_tokens(element: Element) -> frozenset[str]:
     return _tokens(element.get("class") or "", element.get("id") or "")
 
 
+_NO_TOKENS: frozenset[str] = frozenset()
+
+
 @lru_cache(maxsize=8192)
 def _tokens(class_value: str, id_value: str) -> frozenset[str]:
     value = class_value + " " + id_value
-    if not value.strip():
-        return frozenset()
-    value = _CAMEL.sub("-", value).lower()
-    return frozenset(t for t in _SPLIT.split(value) if t)
+    if not value.islower():  # no camelCase boundary to find in an all-lower-case value
+        if not value.strip():
+            return _NO_TOKENS
+        value = _CAMEL.sub("-", value).lower()
+    return frozenset(filter(None, _SPLIT.split(value)))
 
 
 @lru_cache(maxsize=8192)
@@ -196,49 +200,53 @@ _CANDIDATE_ATTRS = frozenset({"class", "id", "hidden", "aria-hidden", "style", "
 _CRUMB_TOKENS = frozenset({"breadcrumb", "breadcrumbs", "crumbs", "crumb"})
 
 
-def _removal_candidates(root: Element) -> Iterator[Element]:
-    """Furniture tags and elements carrying one of `_CANDIDATE_ATTRS`, in document order.
+def _removal_candidates(root: Element) -> Iterator[tuple[Element, list[str]]]:
+    """(element, its attribute names) for furniture tags and elements carrying one of
+    `_CANDIDATE_ATTRS`, in document order.
 
     One pass over the plain etree elements, testing attribute names in Python: about twice as
     fast as an XPath `//*[@class or @id or ... or self::nav]`, whose predicate libxml2 evaluates
     afresh for every element of the page.
     """
     for element in root.iter(etree.Element):
-        if element.tag in FURNITURE_TAGS:
-            yield element
-        else:
-            names = element.keys()
-            if names and not _CANDIDATE_ATTRS.isdisjoint(names):
-                yield element
+        names = element.keys()
+        if (names and not _CANDIDATE_ATTRS.isdisjoint(names)) or element.tag in FURNITURE_TAGS:
+            yield element, names
 
 
-def _judge(element: Element, removed: Removed) -> bool | None:
+def _judge(element: Element, names: list[str], removed: Removed) -> bool | None:
     """None when `element` is not boilerplate, else whether the signal is strong.
 
-    On the way, remembers the first breadcrumb trail's link texts and the first gate prompt
-    (paywall or consent overlay) in `removed`.
+    `names` are the element's attribute names: an attribute is only read when it is there, as
+    this runs for a few hundred elements of every page.  On the way, remembers the first
+    breadcrumb trail's link texts and the first gate prompt (paywall or consent overlay).
     """
-    tag = element.tag
     get = element.get
-    if get("hidden") is not None or get("aria-hidden") == "true":
+    if "hidden" in names or ("aria-hidden" in names and get("aria-hidden") == "true"):
         return True
-    style = get("style")
-    if style and _HIDDEN_STYLE.search(style):
-        return True
-    class_value, id_value = get("class") or "", get("id") or ""
-    tokens = _tokens(class_value, id_value) if class_value or id_value else frozenset()
-    if not removed.crumbs and (tokens & _CRUMB_TOKENS or (get("aria-label") or "").lower() == "breadcrumb"):
+    if "style" in names:
+        style = get("style")
+        if style and _HIDDEN_STYLE.search(style):
+            return True
+    class_value = (get("class") or "") if "class" in names else ""
+    id_value = (get("id") or "") if "id" in names else ""
+    tokens = _tokens(class_value, id_value) if class_value or id_value else _NO_TOKENS
+    if not removed.crumbs and (
+        tokens & _CRUMB_TOKENS or ("aria-label" in names and (get("aria-label") or "").lower() == "breadcrumb")
+    ):
         removed.crumbs = [t for t in (normalise_text(text_content(a)) for a in element.iter("a")) if t]
     if not removed.gates and tokens & GATE_TOKENS:
         prompt = _gate_prompt(element)
         if prompt:
             removed.gates.append(prompt)
+    tag = element.tag
     if tag in FURNITURE_TAGS:
         return tag in _STRONG_FURNITURE
-    role = get("role")
-    if role and role.lower() in FURNITURE_ROLES:
-        return False
-    if get("itemprop") == "articleBody" or not tokens:
+    if "role" in names:
+        role = get("role")
+        if role and role.lower() in FURNITURE_ROLES:
+            return False
+    if not tokens or ("itemprop" in names and get("itemprop") == "articleBody"):
         return None
     bad, strong = _bad_reason(class_value, id_value)
     return strong if bad else None
@@ -282,15 +290,20 @@ def remove_boilerplate(root: Element) -> Removed:
     total = _p_text_len(root) or 1
     removed = Removed()
     candidates: list[tuple[Element, bool]] = []
-    for element in _removal_candidates(root):
+    for element, names in _removal_candidates(root):
         if element.tag in ("html", "body"):
             continue
-        strong = _judge(element, removed)
+        strong = _judge(element, names, removed)
         if strong is not None:
             candidates.append((element, strong))
+    # Candidates come in document order, so an element is seen after any ancestor of it that was
+    # dropped: what lies in a dropped subtree is skipped, as removing it there would change nothing.
+    dropped: set[Element] = set()
     for element, strong in candidates:
-        if element.getparent() is not None and not _is_kept(element, strong, total):
-            drop_tree(element)
+        if element in dropped or element.getparent() is None or _is_kept(element, strong, total):
+            continue
+        dropped.update(element.iter())
+        drop_tree(element)
     return removed
 
 

@@ -1,0 +1,276 @@
+"""`monitor run`: check every article on its own schedule, and deliver the alerts that fall due.
+
+Each article is one APScheduler (3.x) job with a one-shot date trigger, re-armed after every check
+from the schedule rules below and persisted as `next_due_at` in the store, so a restart resumes
+every schedule; checks that fell due while the daemon was down are spread over
+`schedule.restart_spread` instead of firing at once. Fetch bounds (global, per host, minimum delay
+per host) live in the fetcher, so any number of due jobs respects them.
+
+The store is the only state: a check commits its result and its alerts in one transaction, so a
+daemon killed at any moment resumes without losing an edit or an alert.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import logging
+import os
+import random
+import signal
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from monitor.config import Config, ScheduleSettings
+from monitor.errors import UsageError
+from monitor.fetch import Fetcher
+from monitor.models import CheckResult, WatchedArticle
+from monitor.outbox import DeliveryPolicy, deliver_due
+from monitor.pipeline import check_article, inline_extractor
+from monitor.store import Store, iso
+
+LOCK_NAME = "monitor.lock"
+DELIVERY_JOB = "deliver alerts"
+SYNC_JOB = "sync articles"
+
+log = logging.getLogger("monitor")
+
+
+# Schedule rules (pure) --------------------------------------------------------------------------
+
+
+def interval_for(article: WatchedArticle, settings: ScheduleSettings, now: datetime) -> int:
+    """Seconds between checks: the article's own interval, else adaptive to its age and activity."""
+    if article.interval_seconds:
+        return article.interval_seconds
+    changed = _parse(article.last_changed_at)
+    if changed and (now - changed).total_seconds() < settings.recent_change:
+        return settings.after_change
+    born = _parse(article.published_at) or _parse(article.added_at) or now
+    age = (now - born).total_seconds()
+    return next((interval for limit, interval in settings.tiers if age < limit), settings.final_interval)
+
+
+def next_check_at(
+    article: WatchedArticle, result: CheckResult, settings: ScheduleSettings, now: datetime, rng: random.Random
+) -> datetime | None:
+    """When to check `article` next after `result` (the article as stored after it); None stops checking."""
+    if result.status == "gone" and article.gone_checks >= settings.gone_after:
+        return None
+    delay = float(interval_for(article, settings, now))
+    if result.status in ("error", "gone"):
+        failures = max(article.failures, article.gone_checks, 1)
+        delay = min(delay * 2 ** (failures - 1), max(delay, settings.max_backoff))
+    delay *= 1 + rng.uniform(-settings.jitter, settings.jitter)
+    if result.retry_after:
+        delay = max(delay, result.retry_after)
+    return now + timedelta(seconds=delay)
+
+
+def initial_due(articles: list[WatchedArticle], settings: ScheduleSettings, now: datetime) -> dict[str, datetime]:
+    """Each article's first run: its stored due time, with overdue ones spread out in due order."""
+    due = {a.id: _parse(a.next_due_at) or now for a in articles}
+    overdue = sorted((a for a in articles if due[a.id] <= now), key=lambda a: due[a.id])
+    step = settings.restart_spread / max(1, len(overdue))
+    for index, article in enumerate(overdue):
+        due[article.id] = now + timedelta(seconds=index * step)
+    return due
+
+
+def _parse(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+# Lock -------------------------------------------------------------------------------------------
+
+
+@contextmanager
+def daemon_lock(data_dir: Path) -> Iterator[None]:
+    """Hold the data folder's lock for the life of the daemon; a second daemon is refused."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / LOCK_NAME
+    with open(path, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            pid = handle.read().strip() or "unknown"
+            raise UsageError(f"another `monitor run` (pid {pid}) is already using {data_dir}") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        yield
+
+
+def daemon_pid(data_dir: Path) -> int | None:
+    """The pid of the daemon holding `data_dir`'s lock, or None when no daemon runs."""
+    path = data_dir / LOCK_NAME
+    if not path.exists():
+        return None
+    with open(path) as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            text = handle.read().strip()
+            return int(text) if text.isdigit() else -1
+        fcntl.flock(handle, fcntl.LOCK_UN)
+    return None
+
+
+# The daemon -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DaemonTiming:
+    """How often the daemon looks for due alerts and for articles added or removed meanwhile."""
+
+    delivery_interval: float = 5.0
+    sync_interval: float = 30.0
+
+
+class Daemon:
+    """The running service: one scheduler job per article, plus delivery and sync jobs."""
+
+    def __init__(
+        self,
+        config: Config,
+        store: Store,
+        *,
+        policy: DeliveryPolicy = DeliveryPolicy(),
+        timing: DaemonTiming = DaemonTiming(),
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.policy = policy
+        self.timing = timing
+        self.rng = random.Random()
+        self.scheduler = AsyncIOScheduler(
+            timezone=UTC, job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None}
+        )
+        self.extract = inline_extractor(config.site_rules)
+        # Alerts are sent from one thread of their own, with a store connection of its own.
+        self._delivery_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="delivery")
+        self._delivery_store: Store | None = None
+        self.fetcher: Fetcher | None = None
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Run until `stop` is set; leaves the store consistent whenever it returns."""
+        self.fetcher = Fetcher(self.config.http)
+        now = datetime.now(UTC)
+        articles = [a for a in self.store.articles() if not self._stopped(a)]
+        for article_id, due in initial_due(articles, self.config.schedule, now).items():
+            self._arm(article_id, due)
+        self.scheduler.add_job(self._deliver, "interval", seconds=self.timing.delivery_interval, id=DELIVERY_JOB, next_run_time=now)
+        self.scheduler.add_job(self._sync, "interval", seconds=self.timing.sync_interval, id=SYNC_JOB)
+        self.scheduler.start()
+        _event("start", articles=len(articles), channels=len(self.config.channels), data=str(self.store.root))
+        try:
+            await stop.wait()
+        finally:
+            self.scheduler.shutdown(wait=False)
+            await asyncio.sleep(0)  # let the shutdown cancel the checks in flight
+            await self.fetcher.aclose()
+            self._delivery_thread.submit(self._close_delivery_store).result(timeout=10)
+            self._delivery_thread.shutdown(wait=True, cancel_futures=True)
+            _event("stop")
+
+    def _stopped(self, article: WatchedArticle) -> bool:
+        return article.gone and article.gone_checks >= self.config.schedule.gone_after
+
+    def _arm(self, article_id: str, due: datetime) -> None:
+        self.scheduler.add_job(
+            self._check, "date", run_date=due, args=[article_id, iso(due)], id=article_id, replace_existing=True
+        )
+
+    async def _check(self, article_id: str, due_iso: str) -> None:
+        started = datetime.now(UTC)
+        try:
+            article = self.store.get_article(article_id)
+        except UsageError:
+            return  # removed while it waited
+        assert self.fetcher is not None
+        result = await check_article(article, self.fetcher, self.store, self.extract, self.config.channels)
+        lag = (started - datetime.fromisoformat(due_iso)).total_seconds()
+        after = self.store.get_article(article_id)
+        due = next_check_at(after, result, self.config.schedule, datetime.now(UTC), self.rng)
+        _event("check", **_check_fields(result), lag_s=round(lag, 3))
+        if due is None:
+            _event("stopped", article_id=article_id, url=article.url, reason=f"gone {after.gone_checks} times in a row")
+            return
+        self.store.set_next_due(article_id, iso(due))
+        self._arm(article_id, due)
+
+    async def _deliver(self) -> None:
+        outcomes = await asyncio.get_running_loop().run_in_executor(self._delivery_thread, self._deliver_in_thread)
+        for outcome in outcomes:
+            _event("delivery", channel=outcome.channel, alerts=len(outcome.delivery_ids), error=outcome.error)
+
+    def _deliver_in_thread(self) -> list:
+        if not self.config.channels and self._delivery_store is None:
+            return []
+        if self._delivery_store is None:
+            self._delivery_store = Store.open(self.store.root)
+        return deliver_due(self._delivery_store, self.config.channels, datetime.now(UTC), policy=self.policy)
+
+    def _close_delivery_store(self) -> None:
+        if self._delivery_store is not None:
+            self._delivery_store.close()
+
+    async def _sync(self) -> None:
+        """Pick up articles added or removed by other commands while the daemon runs."""
+        known = {job.id for job in self.scheduler.get_jobs()} - {DELIVERY_JOB, SYNC_JOB}
+        current = {a.id: a for a in self.store.articles() if not self._stopped(a)}
+        now = datetime.now(UTC)
+        for article_id in current.keys() - known:
+            self._arm(article_id, _parse(current[article_id].next_due_at) or now)
+        for article_id in known - current.keys():
+            self.scheduler.remove_job(article_id)
+
+
+def _check_fields(result: CheckResult) -> dict[str, object]:
+    return {
+        "article_id": result.article_id,
+        "url": result.url,
+        "status": result.status,
+        "version": result.version,
+        "summary": result.summary,
+        "error": result.error,
+        "suspect": result.suspect,
+        "stealth": result.stealth or None,
+    }
+
+
+def _event(event: str, **fields: object) -> None:
+    log.info(event, extra={"fields": {k: v for k, v in fields.items() if v is not None}})
+
+
+# Entry point ------------------------------------------------------------------------------------
+
+
+def run_daemon(config: Config, data_dir: Path, **options: object) -> None:
+    """Run `monitor run` until SIGTERM or SIGINT; refuses a second daemon on the same data folder."""
+    with daemon_lock(data_dir), Store.open(data_dir) as store:
+        for entry in config.articles:
+            store.add_article(entry.url, name=entry.name, interval_seconds=entry.interval_seconds, tags=entry.tags)
+        asyncio.run(_serve(Daemon(config, store, **options)))  # type: ignore[arg-type]
+
+
+async def _serve(daemon: Daemon) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    await daemon.run(stop)
