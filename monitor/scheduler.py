@@ -28,7 +28,7 @@ from pathlib import Path
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from monitor.config import Config, ScheduleSettings
-from monitor.errors import UsageError
+from monitor.errors import StorageError, UsageError
 from monitor.fetch import Fetcher
 from monitor.models import CheckResult, WatchedArticle
 from monitor.outbox import DeliveryPolicy, deliver_due
@@ -107,7 +107,7 @@ def daemon_lock(data_dir: Path) -> Iterator[None]:
         except BlockingIOError:
             handle.seek(0)
             pid = handle.read().strip() or "unknown"
-            raise UsageError(f"another `monitor run` (pid {pid}) is already using {data_dir}") from None
+            raise StorageError(f"another `monitor run` (pid {pid}) is already using {data_dir}") from None
         handle.seek(0)
         handle.truncate()
         handle.write(str(os.getpid()))
@@ -192,10 +192,10 @@ class Daemon:
 
     def _arm(self, article_id: str, due: datetime) -> None:
         self.scheduler.add_job(
-            self._check, "date", run_date=due, args=[article_id, iso(due)], id=article_id, replace_existing=True
+            self._check, "date", run_date=due, args=[article_id, due.timestamp()], id=article_id, replace_existing=True
         )
 
-    async def _check(self, article_id: str, due_iso: str) -> None:
+    async def _check(self, article_id: str, due_timestamp: float) -> None:
         started = datetime.now(UTC)
         try:
             article = self.store.get_article(article_id)
@@ -203,7 +203,7 @@ class Daemon:
             return  # removed while it waited
         assert self.fetcher is not None
         result = await check_article(article, self.fetcher, self.store, self.extract, self.config.channels)
-        lag = (started - datetime.fromisoformat(due_iso)).total_seconds()
+        lag = started.timestamp() - due_timestamp
         after = self.store.get_article(article_id)
         due = next_check_at(after, result, self.config.schedule, datetime.now(UTC), self.rng)
         _event("check", **_check_fields(result), lag_s=round(lag, 3))
