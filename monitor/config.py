@@ -73,6 +73,18 @@ class ScheduleSettings:
     restart_spread: int = 300
     gone_after: int = 3
     max_backoff: int = 86400
+    sync_interval: int = 30
+
+
+@dataclass(frozen=True)
+class DeliverySettings:
+    """How the daemon delivers alerts: how often it looks for due ones, and how it retries failures
+    (retry_base * 2**attempts, capped at retry_max, until an alert is give_up_after old)."""
+
+    interval: int = 5
+    retry_base: int = 30
+    retry_max: int = 600
+    give_up_after: int = 7 * 86400
 
 
 @dataclass(frozen=True)
@@ -130,6 +142,7 @@ class Config:
     site_rules: tuple[SiteRule, ...] = ()
     channels: tuple[Channel, ...] = ()
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
+    delivery: DeliverySettings = field(default_factory=DeliverySettings)
 
 
 def parse_interval(text: str) -> int:
@@ -230,7 +243,7 @@ class _Checker:
 
 def _build_config(path: Path, data: dict[str, Any]) -> Config:
     top = _Checker(path, data)
-    top.reject_unknown({"data_dir", "sites_dir", "default_interval", "http", "articles", "alerts", "schedule"})
+    top.reject_unknown({"data_dir", "sites_dir", "default_interval", "http", "articles", "alerts", "schedule", "delivery"})
     base = path.parent
     data_dir = base / top.get("data_dir", str, str(Path("..") / DEFAULT_DATA_DIR), lambda v: bool(v.strip()), "a folder path")
     sites_dir = base / top.get("sites_dir", str, "sites", lambda v: bool(v.strip()), "a folder path")
@@ -246,12 +259,26 @@ def _build_config(path: Path, data: dict[str, Any]) -> Config:
         site_rules=site_rules,
         channels=_build_channels(path, data.get("alerts", [])),
         schedule=_build_schedule(top.child("schedule")),
+        delivery=_build_delivery(top.child("delivery")),
+    )
+
+
+def _build_delivery(table: _Checker) -> DeliverySettings:
+    defaults = DeliverySettings()
+    table.reject_unknown({"interval", "retry_base", "retry_max", "give_up_after"})
+    return DeliverySettings(
+        interval=table.interval("interval") or defaults.interval,
+        retry_base=table.interval("retry_base") or defaults.retry_base,
+        retry_max=table.interval("retry_max") or defaults.retry_max,
+        give_up_after=table.interval("give_up_after") or defaults.give_up_after,
     )
 
 
 def _build_schedule(table: _Checker) -> ScheduleSettings:
     defaults = ScheduleSettings()
-    table.reject_unknown({"tiers", "final_interval", "after_change", "recent_change", "jitter", "restart_spread", "gone_after", "max_backoff"})
+    table.reject_unknown(
+        {"tiers", "final_interval", "after_change", "recent_change", "jitter", "restart_spread", "gone_after", "max_backoff", "sync_interval"}
+    )
     return ScheduleSettings(
         tiers=_tiers(table) if "tiers" in table.table else defaults.tiers,
         final_interval=table.interval("final_interval") or defaults.final_interval,
@@ -261,6 +288,7 @@ def _build_schedule(table: _Checker) -> ScheduleSettings:
         restart_spread=table.interval("restart_spread") or defaults.restart_spread,
         gone_after=table.get("gone_after", int, defaults.gone_after, lambda v: v >= 1, "a positive integer"),
         max_backoff=table.interval("max_backoff") or defaults.max_backoff,
+        sync_interval=table.interval("sync_interval") or defaults.sync_interval,
     )
 
 
@@ -326,6 +354,8 @@ def _email_channel(table: _Checker, name: str, rule: ChannelRule) -> EmailChanne
     recipients = table.strings("to")
     if not recipients:
         raise table.fail("to", "expected at least one address")
+    if ("username_env" in table.table) != ("password_env" in table.table):
+        raise table.fail("password_env" if "username_env" in table.table else "username_env", "set both username_env and password_env, or neither")
     return EmailChannel(
         name=name,
         rule=rule,

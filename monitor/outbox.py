@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from monitor.config import Channel, ChannelRule
+from monitor.config import Channel, ChannelRule, DeliverySettings
 from monitor.errors import DeliveryError
 from monitor.models import SEVERITY, Alert, Change, CheckResult, WatchedArticle
 from monitor.store import Store, iso
@@ -24,15 +24,6 @@ from monitor.store import Store, iso
 _SEVERITY_RANK = {"low": 0, "medium": 1, "high": 2}
 
 Sender = Callable[[Channel, Sequence[Alert], Mapping[str, str]], None]
-
-
-@dataclass(frozen=True)
-class DeliveryPolicy:
-    """How failed deliveries are retried: base * 2**attempts, capped, until the alert is too old."""
-
-    retry_base: float = 30.0
-    retry_max: float = 600.0
-    give_up_after: float = 7 * 86400.0
 
 
 @dataclass(frozen=True)
@@ -87,7 +78,7 @@ def deliver_due(
     channels: Sequence[Channel],
     now: datetime,
     *,
-    policy: DeliveryPolicy = DeliveryPolicy(),
+    policy: DeliverySettings = DeliverySettings(),
     send: Sender | None = None,
     environ: Mapping[str, str] = os.environ,
 ) -> list[DeliveryOutcome]:
@@ -117,7 +108,7 @@ def _deliver(
     channel: Channel,
     batch: list[Alert],
     now: datetime,
-    policy: DeliveryPolicy,
+    policy: DeliverySettings,
     send: Sender,
     environ: Mapping[str, str],
 ) -> DeliveryOutcome:
@@ -131,7 +122,7 @@ def _deliver(
     return DeliveryOutcome(channel.name, tuple(ids))
 
 
-def _retry_at(batch: list[Alert], now: datetime, policy: DeliveryPolicy) -> str | None:
+def _retry_at(batch: list[Alert], now: datetime, policy: DeliverySettings) -> str | None:
     oldest = min(datetime.fromisoformat(alert.created_at) for alert in batch)
     if (now - oldest).total_seconds() > policy.give_up_after:
         return None

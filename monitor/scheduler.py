@@ -21,7 +21,6 @@ import signal
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -31,7 +30,7 @@ from monitor.config import Config, ScheduleSettings
 from monitor.errors import StorageError, UsageError
 from monitor.fetch import Fetcher
 from monitor.models import CheckResult, WatchedArticle
-from monitor.outbox import DeliveryPolicy, deliver_due
+from monitor.outbox import deliver_due
 from monitor.pipeline import check_article, inline_extractor
 from monitor.store import Store, iso
 
@@ -133,29 +132,12 @@ def daemon_pid(data_dir: Path) -> int | None:
 # The daemon -------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class DaemonTiming:
-    """How often the daemon looks for due alerts and for articles added or removed meanwhile."""
-
-    delivery_interval: float = 5.0
-    sync_interval: float = 30.0
-
-
 class Daemon:
     """The running service: one scheduler job per article, plus delivery and sync jobs."""
 
-    def __init__(
-        self,
-        config: Config,
-        store: Store,
-        *,
-        policy: DeliveryPolicy = DeliveryPolicy(),
-        timing: DaemonTiming = DaemonTiming(),
-    ) -> None:
+    def __init__(self, config: Config, store: Store) -> None:
         self.config = config
         self.store = store
-        self.policy = policy
-        self.timing = timing
         self.rng = random.Random()
         self.scheduler = AsyncIOScheduler(
             timezone=UTC, job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None}
@@ -173,8 +155,10 @@ class Daemon:
         articles = [a for a in self.store.articles() if not self._stopped(a)]
         for article_id, due in initial_due(articles, self.config.schedule, now).items():
             self._arm(article_id, due)
-        self.scheduler.add_job(self._deliver, "interval", seconds=self.timing.delivery_interval, id=DELIVERY_JOB, next_run_time=now)
-        self.scheduler.add_job(self._sync, "interval", seconds=self.timing.sync_interval, id=SYNC_JOB)
+        self.scheduler.add_job(
+            self._deliver, "interval", seconds=self.config.delivery.interval, id=DELIVERY_JOB, next_run_time=now
+        )
+        self.scheduler.add_job(self._sync, "interval", seconds=self.config.schedule.sync_interval, id=SYNC_JOB)
         self.scheduler.start()
         _event("start", articles=len(articles), channels=len(self.config.channels), data=str(self.store.root))
         try:
@@ -223,7 +207,7 @@ class Daemon:
             return []
         if self._delivery_store is None:
             self._delivery_store = Store.open(self.store.root)
-        return deliver_due(self._delivery_store, self.config.channels, datetime.now(UTC), policy=self.policy)
+        return deliver_due(self._delivery_store, self.config.channels, datetime.now(UTC), policy=self.config.delivery)
 
     def _close_delivery_store(self) -> None:
         if self._delivery_store is not None:
@@ -260,12 +244,12 @@ def _event(event: str, **fields: object) -> None:
 # Entry point ------------------------------------------------------------------------------------
 
 
-def run_daemon(config: Config, data_dir: Path, **options: object) -> None:
+def run_daemon(config: Config, data_dir: Path) -> None:
     """Run `monitor run` until SIGTERM or SIGINT; refuses a second daemon on the same data folder."""
     with daemon_lock(data_dir), Store.open(data_dir) as store:
         for entry in config.articles:
             store.add_article(entry.url, name=entry.name, interval_seconds=entry.interval_seconds, tags=entry.tags)
-        asyncio.run(_serve(Daemon(config, store, **options)))  # type: ignore[arg-type]
+        asyncio.run(_serve(Daemon(config, store)))
 
 
 async def _serve(daemon: Daemon) -> None:
