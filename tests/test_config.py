@@ -128,3 +128,76 @@ def test_site_rules_are_validated(tmp_path: Path) -> None:
     write(sites / "zbad.toml", "hosts = ['x.example']\nheadlines = 'h1'")
     with pytest.raises(ConfigError, match="unknown key headlines"):
         load_site_rules(sites)
+
+
+def test_alert_channels_schedule_and_delivery_are_read(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "m.toml",
+        """
+[schedule]
+tiers = [["1h", "5m"], ["1d", "30m"]]
+final_interval = "12h"
+gone_after = 5
+[delivery]
+interval = "2s"
+retry_base = "10s"
+[[alerts]]
+name = "desk"
+type = "email"
+kinds = ["headline", "quote"]
+min_severity = "high"
+digest = "30m"
+smtp_host = "smtp.news.example"
+smtp_port = 465
+security = "tls"
+username_env = "SMTP_USER"
+password_env = "SMTP_PASSWORD"
+from = "monitor@news.example"
+to = ["desk@news.example"]
+[[alerts]]
+type = "webhook"
+url = "https://hooks.example/abc"
+format = "slack"
+secret_env = "HOOK_SECRET"
+tags = ["politics"]
+gone = false
+""",
+    )
+    config = load_config(str(path), {})
+    email, hook = config.channels
+    assert (email.name, email.host, email.port, email.security, email.recipients) == ("desk", "smtp.news.example", 465, "tls", ("desk@news.example",))
+    assert (email.rule.kinds, email.rule.min_severity, email.rule.digest_seconds) == (("headline", "quote"), "high", 1800)
+    assert (hook.name, hook.format, hook.secret_env, hook.rule.tags, hook.rule.gone) == ("webhook-2", "slack", "HOOK_SECRET", ("politics",), False)
+    assert config.schedule.tiers == ((3600, 300), (86400, 1800))
+    assert (config.schedule.final_interval, config.schedule.gone_after) == (43200, 5)
+    assert (config.delivery.interval, config.delivery.retry_base, config.delivery.retry_max) == (2, 10, 600)
+
+
+EMAIL = "type = 'email'\nsmtp_host = 'smtp.example'\nfrom = 'a@example.com'\nto = ['b@example.com']\n"
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("[[alerts]]\nurl = 'https://h.example/'", "alerts[0].type: missing"),
+        ("[[alerts]]\ntype = 'pager'", "alerts[0].type: expected one of \"email\", \"webhook\", got 'pager'"),
+        ("[[alerts]]\n" + EMAIL + "kinds = ['headlines']", "alerts[0].kinds: unknown kind 'headlines'"),
+        ("[[alerts]]\n" + EMAIL + "min_severity = 'urgent'", "alerts[0].min_severity: expected one of"),
+        ("[[alerts]]\n" + EMAIL + "username_env = 'U'", "alerts[0].password_env: set both username_env and password_env"),
+        ("[[alerts]]\n" + EMAIL + "password = 'hunter2'", "unknown key alerts[0].password"),
+        ("[[alerts]]\ntype = 'email'\nsmtp_host = 'smtp.example'\nfrom = 'a@example.com'", "alerts[0].to: missing"),
+        ("[[alerts]]\ntype = 'webhook'\nurl = 'hooks'", "alerts[0].url: not a URL"),
+        ("[[alerts]]\ntype = 'webhook'\nurl = 'https://h.example/'\nformat = 'teams'", "alerts[0].format: expected one of"),
+        ("[[alerts]]\nname = 'x'\n" + EMAIL + "[[alerts]]\nname = 'x'\ntype = 'webhook'\nurl = 'https://h.example/'", "alerts[1].name: duplicate channel name 'x'"),
+        ("[schedule]\ntiers = [['1d', '1h'], ['1h', '5m']]", "schedule.tiers: ages must increase"),
+        ("[schedule]\ntiers = '15m'", "schedule.tiers: expected a list of [age, interval] pairs"),
+        ("[schedule]\njitter = 2", "schedule.jitter: expected a fraction from 0 to 0.5, got 2"),
+        ("[delivery]\nretry_base = 30", "delivery.retry_base: expected an interval"),
+        ("[delivery]\nbackoff = '1m'", "unknown key delivery.backoff"),
+    ],
+)
+def test_bad_alert_and_schedule_config(tmp_path: Path, body: str, message: str) -> None:
+    path = write(tmp_path / "bad.toml", body)
+    with pytest.raises(ConfigError) as caught:
+        load_config(str(path), {})
+    assert message in str(caught.value) and str(caught.value).startswith(f"{path}: ")
