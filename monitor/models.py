@@ -192,6 +192,7 @@ class Change:
     speaker: str | None = None
     counted: str | None = None
     relative_change: float | None = None
+    explains: int | None = None  # a correction: the index, in the same list, of the change it explains
 
     @property
     def severity(self) -> str:
@@ -213,6 +214,8 @@ class Change:
             data["relative_change"] = None if self.relative_change is None else round(self.relative_change, 4)
         if self.kind == "quote":
             data["speaker"] = self.speaker
+        if self.kind == "correction":
+            data["explains"] = self.explains
         return data
 
     @classmethod
@@ -228,6 +231,7 @@ class Change:
             speaker=data.get("speaker"),
             counted=data.get("counted"),
             relative_change=data.get("relative_change"),
+            explains=data.get("explains"),
         )
 
 

@@ -466,3 +466,19 @@ def test_one_counts_only_against_another_figure() -> None:
     assert kinds(one_edit(3, "One second round of talks has not been scheduled.")) == [("text", "changed")]
     changes = changes_between(["One soldier died in the attack."], ["Two soldiers died in the attack."])
     assert (changes[0].kind, changes[0].before_value, changes[0].after_value) == ("figure", "One", "Two")
+
+
+def test_correction_points_at_the_change_it_explains() -> None:
+    before = Article(headline="Bridge reopens", paragraphs=["The bridge is in Ashby County, officials said.", "Crews worked overnight."])
+    after = Article(
+        headline="Bridge reopens",
+        paragraphs=[
+            "The bridge is in Brennan County, officials said.",
+            "Crews worked overnight.",
+            "Correction: An earlier version of this article misstated the county in which the bridge lies.",
+        ],
+    )
+    changes = classify(diff_articles(before, after))
+    correction = next(change for change in changes if change.kind == "correction")
+    assert changes[correction.explains].before == "The bridge is in Ashby County, officials said."
+    assert correction.to_dict()["explains"] == correction.explains

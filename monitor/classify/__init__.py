@@ -44,7 +44,10 @@ def classify(diff: ArticleDiff) -> list[Change]:
     speakers = _Speakers()
     for paragraph in diff.paragraphs:
         changes.extend(_paragraph_changes(paragraph, speakers))
-    return [_with_figure_details(change) if change.kind == "figure" else change for change in changes]
+    changes = [_with_figure_details(change) if change.kind == "figure" else change for change in changes]
+    for note, explained in link_corrections(changes).items():
+        changes[note] = replace(changes[note], explains=explained)
+    return changes
 
 
 def _with_figure_details(change: Change) -> Change:
