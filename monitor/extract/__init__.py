@@ -13,6 +13,7 @@ container -> split it into paragraphs -> drop captions, timestamps, link lists a
 
 from __future__ import annotations
 
+import codecs
 import re
 from collections.abc import Sequence
 
@@ -34,23 +35,28 @@ from monitor.models import Article, SiteRule
 __all__ = ["extract_article", "normalise_text", "parse_html", "suspect_reason"]
 
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
+_PI_START = re.compile(r"\s*<\?")
 
 
 def parse_html(html: str | bytes) -> Element:
     """Parse a page into an lxml tree; raise ExtractionError only when there is nothing to parse."""
+    data: bytes | None = None  # the UTF-8 bytes to parse, when the input's own bytes can be used
     if isinstance(html, (bytes, bytearray, memoryview)):
-        html = decode_html(bytes(html))[0]
+        raw = bytes(html)
+        html, codec = decode_html(raw)
+        if codec == "utf-8" and not raw.startswith(codecs.BOM_UTF8):
+            data = raw  # exactly what encoding the decoded text would give back
     if not isinstance(html, str):
         raise ExtractionError(f"cannot extract an article from {type(html).__name__}, expected HTML text or bytes")
     if html.startswith("\ufeff"):
-        html = html[1:]
-    if html.lstrip().startswith("<?"):
-        html = _XML_DECLARATION.sub("", html, count=1)
-    if not html.strip():
+        html, data = html[1:], None
+    if _PI_START.match(html):  # (a regex: no copy of the page as `html.lstrip()` would make)
+        html, data = _XML_DECLARATION.sub("", html, count=1), None
+    if not html or html.isspace():
         raise ExtractionError("empty document: nothing to extract")
     try:
         # Parsing UTF-8 bytes is faster in lxml than parsing a str.
-        root = etree.fromstring(html.encode("utf-8", "surrogatepass"), PARSER)
+        root = etree.fromstring(data if data is not None else html.encode("utf-8", "surrogatepass"), PARSER)
     except (etree.ParserError, ValueError) as exc:
         raise ExtractionError(f"cannot parse the page as HTML: {exc}") from exc
     if root is None:

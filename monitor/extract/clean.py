@@ -68,6 +68,8 @@ GATE_TOKENS = frozenset(
     {"paywall", "regwall", "piano", "meter", "metered", "premium", "subscriber", "subscribers",
      "consent", "cookie", "cookies", "gdpr", "cmp", "privacy", "subscribe", "subscription", "tp"}
 )
+# Class/id tokens of a breadcrumb trail: its link texts are remembered (a source of the section).
+_CRUMB_TOKENS = frozenset({"breadcrumb", "breadcrumbs", "crumbs", "crumb"})
 # Page furniture: removed unless they hold most of the page's text.
 FURNITURE_TAGS = frozenset({"nav", "footer", "aside", "form", "figure", "figcaption", "header", "menu", "label"})
 _STRONG_FURNITURE = frozenset({"nav", "figure", "figcaption", "label"})
@@ -127,23 +129,30 @@ def attr_tokens(element: Element) -> frozenset[str]:
     return _tokens(element.get("class") or "", element.get("id") or "")
 
 
-_NO_TOKENS: frozenset[str] = frozenset()
-
-
-@lru_cache(maxsize=8192)
-def _tokens(class_value: str, id_value: str) -> frozenset[str]:
+def _split_tokens(class_value: str, id_value: str) -> frozenset[str]:
+    """Lower-case tokens of a class and id: split on anything not a letter or digit, and on camelCase."""
     value = class_value + " " + id_value
-    if not value.islower():  # no camelCase boundary to find in an all-lower-case value
-        if not value.strip():
-            return _NO_TOKENS
-        value = _CAMEL.sub("-", value).lower()
-    return frozenset(filter(None, _SPLIT.split(value)))
+    lowered = value.lower()
+    if lowered != value:  # an upper-case letter: mark the camelCase boundaries first
+        lowered = _CAMEL.sub("-", value).lower()
+    if lowered.isascii():
+        # The common case without a regex (a few microseconds each, for hundreds of elements a
+        # page): split on "-", "_" and whitespace; if only letters and digits are left, that is
+        # exactly the split on everything else.
+        words = lowered.replace("-", " ").replace("_", " ").split()
+        if not words or "".join(words).isalnum():
+            return frozenset(words)
+    return frozenset(filter(None, _SPLIT.split(lowered)))
 
 
-@lru_cache(maxsize=8192)
-def _bad_reason(class_value: str, id_value: str) -> tuple[bool, bool]:
-    """(is boilerplate, is a strong signal) for an element's class and id."""
-    tokens = _tokens(class_value, id_value)
+_tokens = lru_cache(maxsize=8192)(_split_tokens)
+
+# Every pattern of BAD_JOINED contains one of these: the regex runs only when one is present.
+_BAD_JOINED_WORDS = ("more", "most", "also", "related", "you", "editor", "last")
+
+
+def _bad_reason(tokens: frozenset[str], class_value: str, id_value: str) -> tuple[bool, bool]:
+    """(is boilerplate, is a strong signal) for an element's class and id, and their tokens."""
     if not tokens:
         return False, False
     bad = tokens & BAD_TOKENS
@@ -153,7 +162,7 @@ def _bad_reason(class_value: str, id_value: str) -> tuple[bool, bool]:
             if token.startswith(BAD_PREFIXES):
                 return True, True
         raw = (class_value + id_value).lower().replace("-", "").replace("_", "")
-        if BAD_JOINED.search(raw):
+        if any(word in raw for word in _BAD_JOINED_WORDS) and BAD_JOINED.search(raw):
             return True, True
         return False, False
     if tokens & GOOD_TOKENS and not strong:
@@ -161,18 +170,32 @@ def _bad_reason(class_value: str, id_value: str) -> tuple[bool, bool]:
     return True, strong
 
 
+_NOTHING = (False, False, None)
+
+
+@lru_cache(maxsize=16384)
+def _class_verdict(class_value: str, id_value: str) -> tuple[bool, bool, bool | None]:
+    """What `remove_boilerplate` needs from a class and id, in one cached look-up:
+    (breadcrumb trail?, possible paywall/consent overlay?, None or boilerplate with a strong signal?)."""
+    tokens = _split_tokens(class_value, id_value)
+    if not tokens:
+        return _NOTHING
+    bad, strong = _bad_reason(tokens, class_value, id_value)
+    return not tokens.isdisjoint(_CRUMB_TOKENS), not tokens.isdisjoint(GATE_TOKENS), (strong if bad else None)
+
+
 def collect_captions(root: Element) -> set[str]:
     """Normalised texts of captions and credits, so a body paragraph repeating one can be dropped."""
     captions: set[str] = set()
+    seen: set[Element] = set()  # a figcaption inside a figure (the usual case) is read once
     for element in root.iter("figcaption", "figure"):
-        text = normalise_text(text_content(element))
-        if text:
-            captions.add(text)
-        for child in element.iter():
-            if child is not element and isinstance(child.tag, str):
-                text = normalise_text(text_content(child))
-                if text:
-                    captions.add(text)
+        if element in seen:
+            continue
+        for child in element.iter(etree.Element):  # the element itself and every element inside
+            seen.add(child)
+            text = normalise_text(text_content(child))
+            if text:
+                captions.add(text)
     for element in attribute_owners(_CAPTION_CLASSES(root)):
         if attr_tokens(element) & _CAPTION_TOKENS:
             text = normalise_text(text_content(element))
@@ -197,7 +220,6 @@ class Removed:
 
 # Only elements with one of these attributes, or a furniture tag, can be boilerplate.
 _CANDIDATE_ATTRS = frozenset({"class", "id", "hidden", "aria-hidden", "style", "role", "aria-label"})
-_CRUMB_TOKENS = frozenset({"breadcrumb", "breadcrumbs", "crumbs", "crumb"})
 
 
 def _removal_candidates(root: Element) -> Iterator[tuple[Element, list[str]]]:
@@ -230,12 +252,15 @@ def _judge(element: Element, names: list[str], removed: Removed) -> bool | None:
             return True
     class_value = (get("class") or "") if "class" in names else ""
     id_value = (get("id") or "") if "id" in names else ""
-    tokens = _tokens(class_value, id_value) if class_value or id_value else _NO_TOKENS
+    if class_value or id_value:
+        crumb, gate, verdict = _class_verdict(class_value, id_value)
+    else:
+        crumb, gate, verdict = False, False, None
     if not removed.crumbs and (
-        tokens & _CRUMB_TOKENS or ("aria-label" in names and (get("aria-label") or "").lower() == "breadcrumb")
+        crumb or ("aria-label" in names and (get("aria-label") or "").lower() == "breadcrumb")
     ):
         removed.crumbs = [t for t in (normalise_text(text_content(a)) for a in element.iter("a")) if t]
-    if not removed.gates and tokens & GATE_TOKENS:
+    if not removed.gates and gate:
         prompt = _gate_prompt(element)
         if prompt:
             removed.gates.append(prompt)
@@ -246,10 +271,9 @@ def _judge(element: Element, names: list[str], removed: Removed) -> bool | None:
         role = get("role")
         if role and role.lower() in FURNITURE_ROLES:
             return False
-    if not tokens or ("itemprop" in names and get("itemprop") == "articleBody"):
+    if verdict is None or ("itemprop" in names and get("itemprop") == "articleBody"):
         return None
-    bad, strong = _bad_reason(class_value, id_value)
-    return strong if bad else None
+    return verdict
 
 
 def _gate_prompt(element: Element) -> str | None:

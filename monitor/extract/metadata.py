@@ -42,7 +42,8 @@ ARTICLE_TYPES = frozenset(
     }
 )
 
-_HINT_ATTRS = etree.XPath("//@class | //@itemprop[. = 'description'] | //@data-testid[. = 'standfirst']")
+# Attributes that may mark a standfirst, searched only below the headline's outermost close ancestor.
+_HINT_ATTRS = etree.XPath(".//@class | .//@itemprop[. = 'description'] | .//@data-testid[. = 'standfirst']")
 _STANDFIRST_HINT = re.compile(
     r"standfirst|dek|summary|subtitle|sub-title|subhead|lede|lead|intro|excerpt|description|strapline|deck"
 )
@@ -312,12 +313,15 @@ def find_standfirst(
     # A visible summary element near the headline: within the <h1>'s close ancestors.
     h1 = next((h for h in root.iter("h1") if _visible(h)), None)
     near: set[Element] = set()
+    outermost = None
     if h1 is not None:
         for depth, ancestor in enumerate(h1.iterancestors()):
             if depth >= 3 or ancestor.tag in ("body", "html"):
                 break
             near.add(ancestor)
-    for value in _HINT_ATTRS(root) if near else ():
+            outermost = ancestor
+    # Only elements inside `outermost` can have an ancestor in `near`: the rest of the page is skipped.
+    for value in _HINT_ATTRS(outermost) if outermost is not None else ():
         if value.attrname == "class" and not _STANDFIRST_HINT.search(value.lower()):
             continue
         element = value.getparent()
