@@ -38,6 +38,9 @@ from monitor.models import Alert, CheckResult, WatchedArticle
 from monitor.pipeline import check_many
 from monitor.store import Store, iso
 
+# How a site rule that stopped matching is reported (see SiteRuleMismatch): once per host, not per article.
+SITE_RULE_FAILURE = "extraction failed for host"
+
 JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 
 
@@ -208,6 +211,8 @@ def _run_checks(config: Config, store: Store, articles: Sequence[WatchedArticle]
         console=review.make_console(stderr=True), transient=True, disable=not show_progress,
     )
 
+    site_failures: dict[str, int] = {}
+
     async def run() -> list[CheckResult]:
         results = []
         task = progress.add_task("check", total=len(articles))
@@ -216,12 +221,17 @@ def _run_checks(config: Config, store: Store, articles: Sequence[WatchedArticle]
             progress.advance(task)
             if as_json:
                 _emit_json_line(result.to_dict())
+            elif result.error and result.error.startswith(SITE_RULE_FAILURE):
+                site_failures[result.error] = site_failures.get(result.error, 0) + 1  # said once per host, below
             else:
                 (progress.console if show_progress else console).print(review.check_line(result))
         return results
 
     with progress:
-        return asyncio.run(run())
+        results = asyncio.run(run())
+    for error, count in site_failures.items():
+        console.print(Text(f"error     {error} ({count} article{'s' if count != 1 else ''})", style="bold red"))
+    return results
 
 
 def _deliver_now(config: Config, store: Store) -> None:

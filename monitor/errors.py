@@ -6,6 +6,7 @@
     ├── FetchError          a page could not be fetched or is not an article page
     │   └── PageGone        the server answered 404 or 410
     ├── ExtractionError     a page could not be parsed into an article
+    │   └── SiteRuleMismatch a site rule's body selector matched nothing
     ├── StorageError        the data folder cannot be read or written
     └── DeliveryError       an alert could not be sent on a channel (retried later)
 
@@ -46,6 +47,18 @@ class FetchError(MonitorError):
 
 class ExtractionError(MonitorError):
     """A page could not be turned into an article."""
+
+
+class SiteRuleMismatch(ExtractionError):
+    """A site rule's body selector matched nothing: the site changed its markup.
+
+    The check fails rather than falling back to the heuristics, whose different body would be
+    reported as a mass edit of every article on the host.
+    """
+
+    def __init__(self, host: str, rule: str, selector: str) -> None:
+        super().__init__(f"extraction failed for host {host}: site rule {rule!r} body selector {selector!r} matched nothing")
+        self.host = host
 
 
 class StorageError(MonitorError):

@@ -23,6 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -147,6 +148,7 @@ class Daemon:
         self._delivery_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="delivery")
         self._delivery_store: Store | None = None
         self.fetcher: Fetcher | None = None
+        self._failing_hosts: set[str] = set()
 
     async def run(self, stop: asyncio.Event) -> None:
         """Run until `stop` is set; leaves the store consistent whenever it returns."""
@@ -191,11 +193,23 @@ class Daemon:
         after = self.store.get_article(article_id)
         due = next_check_at(after, result, self.config.schedule, datetime.now(UTC), self.rng)
         _event("check", **_check_fields(result), lag_s=round(lag, 3))
+        self._note_site_rule(result)
         if due is None:
             _event("stopped", article_id=article_id, url=article.url, reason=f"gone {after.gone_checks} times in a row")
             return
         self.store.set_next_due(article_id, iso(due))
         self._arm(article_id, due)
+
+    def _note_site_rule(self, result: CheckResult) -> None:
+        """Say once per host that its site rule stopped matching, and once that it works again."""
+        host = urlsplit(result.url).hostname or ""
+        if result.error and result.error.startswith("extraction failed for host"):
+            if host not in self._failing_hosts:
+                self._failing_hosts.add(host)
+                _event("extraction-failed", host=host, error=result.error)
+        elif result.status != "error" and host in self._failing_hosts:
+            self._failing_hosts.discard(host)
+            _event("extraction-recovered", host=host)
 
     async def _deliver(self) -> None:
         outcomes = await asyncio.get_running_loop().run_in_executor(self._delivery_thread, self._deliver_in_thread)

@@ -274,3 +274,17 @@ def test_readme_commands_are_what_ci_runs() -> None:
     assert "monitor demo" in block[0]
     assert "pytest" in block[1]
     assert block[1] in (root / ".ci" / "run").read_text()
+
+
+def test_site_rule_that_stops_matching_is_reported_once_per_host(site: LocalSite, run, config_file: Path) -> None:
+    sites = config_file.parent / "sites"
+    sites.mkdir()
+    (sites / "local.toml").write_text("hosts = ['127.0.0.1']\nbody = 'div.story-body'\n")
+    urls = [site.publish(f"/news/{n}", page_renderer(ORIGINAL)) for n in range(3)]
+    ran = run("add", *urls)
+    assert ran.code == 1
+    failures = [line for line in ran.out.splitlines() if "extraction failed for host 127.0.0.1" in line]
+    assert failures == ["error     extraction failed for host 127.0.0.1: site rule 'local' body selector 'div.story-body' matched nothing (3 articles)"]
+    assert all(entry["versions"] == 0 for entry in run("list", "--json").json())
+    [result, *_] = run("check", urls[0], "--json").json_lines()
+    assert result["status"] == "error" and result["error"].startswith("extraction failed for host 127.0.0.1")

@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import codecs
 import re
+from urllib.parse import urlsplit
 from collections.abc import Sequence
 
 import lxml.html
 from lxml import etree
 
 from monitor.charset import decode_html
-from monitor.errors import ExtractionError
+from monitor.errors import ExtractionError, SiteRuleMismatch
 from monitor.extract import body as _body
 from monitor.extract import clean as _clean
 from monitor.extract import metadata as _meta
@@ -92,6 +93,8 @@ def extract_article(html: str | bytes, url: str | None = None, *, rules: Sequenc
     containers: list[Element] = []
     if rule and rule.body:
         containers = _rules.select(root, rule.body)
+        if not containers:
+            raise SiteRuleMismatch(urlsplit(url or "").hostname or "(unknown)", rule.name, rule.body)
         containers = [c for c in containers if not any(a in containers for a in c.iterancestors())]
     captions = _clean.collect_captions(root)
     removed = _clean.remove_boilerplate(root)
