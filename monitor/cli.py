@@ -264,6 +264,14 @@ def log(obj: Context, ref: str, as_json: bool) -> None:
         review.make_console().print(review.log_view(article, versions))
 
 
+def _with_versions(store: Store, ref: str) -> WatchedArticle:
+    """The article `ref` names, which must have at least one stored version."""
+    article = store.resolve(ref)
+    if article.latest_version is None:
+        raise UsageError(f"article {article.id} has no stored version yet; run `monitor check {article.id}`")
+    return article
+
+
 @cli.command()
 @click.argument("ref", metavar="URL|ID")
 @click.option("--from", "from_version", type=int, help="Older version (default: the one before --to).")
@@ -273,9 +281,7 @@ def log(obj: Context, ref: str, as_json: bool) -> None:
 def diff(obj: Context, ref: str, from_version: int | None, to_version: int | None, as_json: bool) -> None:
     """Show what changed between two versions, grouped by kind."""
     with obj.store() as store:
-        article = store.resolve(ref)
-        if article.latest_version is None:
-            raise UsageError(f"article {article.id} has no stored version yet; run `monitor check {article.id}`")
+        article = _with_versions(store, ref)
         newer = store.version(article.id, to_version or article.latest_version)
         older_number = from_version if from_version is not None else newer.number - 1
         if older_number < 1:
@@ -305,10 +311,8 @@ def diff(obj: Context, ref: str, from_version: int | None, to_version: int | Non
 def blame(obj: Context, ref: str, as_json: bool) -> None:
     """Show each sentence of the latest version with the version that gave it its wording."""
     with obj.store() as store:
-        article = store.resolve(ref)
+        article = _with_versions(store, ref)
         records = [record for record in store.versions(article.id) if not record.suspect]
-        if not records:
-            raise UsageError(f"article {article.id} has no stored version yet; run `monitor check {article.id}`")
         lines = blame_versions([store.load_article(article.id, record.number) for record in records])
     attributed = [(line, records[line.version_index]) for line in lines]
     if as_json:
@@ -328,9 +332,7 @@ def blame(obj: Context, ref: str, as_json: bool) -> None:
 def show(obj: Context, ref: str, number: int | None, as_json: bool) -> None:
     """Show one stored version of an article."""
     with obj.store() as store:
-        article = store.resolve(ref)
-        if article.latest_version is None:
-            raise UsageError(f"article {article.id} has no stored version yet; run `monitor check {article.id}`")
+        article = _with_versions(store, ref)
         record = store.version(article.id, number or article.latest_version)
         extracted = store.load_article(article.id, record.number)
     if as_json:
