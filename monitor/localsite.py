@@ -3,11 +3,17 @@
 Pages can be replaced while the server runs (that is how an "edit" is published), can render
 afresh on every request (to add noise such as "updated 3 minutes ago"), and can carry an ETag that
 the server honours with 304 Not Modified.
+
+For fault injection a `hook` (given to the constructor or set on `site.hook`) sees every request
+first and may return a `Reply` to answer differently: another status, headers and body (a 503 with
+`Retry-After`), and/or a `delay` before answering (a slow server). Returning None, or a `Reply`
+whose `status` is None, answers as the route says (after the delay).
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -39,13 +45,29 @@ class Hit:
     headers: dict[str, str]
 
 
+@dataclass(frozen=True)
+class Reply:
+    """A hook's answer to one request: `status` None answers as the route says, after `delay` seconds;
+    otherwise the site answers `status` with `headers` and `body` instead of the route."""
+
+    status: int | None = None
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    content_type: str | None = "text/html; charset=utf-8"
+    delay: float = 0.0
+
+
+Hook = Callable[[Hit], Reply | None]
+
+
 class LocalSite:
     """An HTTP/1.1 server on 127.0.0.1 with an ephemeral port; use as a context manager."""
 
-    def __init__(self) -> None:
+    def __init__(self, hook: Hook | None = None) -> None:
         self._routes: dict[str, Route] = {}
         self._lock = threading.Lock()
         self.hits: list[Hit] = []
+        self.hook = hook  # decides each response first (fault injection); see the module's docstring
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._server.daemon_threads = True
         self._thread = threading.Thread(
@@ -101,7 +123,16 @@ def _handler_for(site: LocalSite) -> type[BaseHTTPRequestHandler]:
         protocol_version = "HTTP/1.1"
 
         def do_GET(self) -> None:  # noqa: N802 - the stdlib's naming
-            site.record(Hit("GET", self.path, dict(self.headers.items())))
+            hit = Hit("GET", self.path, dict(self.headers.items()))
+            site.record(hit)
+            hook = site.hook
+            reply = hook(hit) if hook is not None else None
+            if reply is not None:
+                if reply.delay > 0:
+                    time.sleep(reply.delay)
+                if reply.status is not None:
+                    self._answer(reply.status, reply.body, reply.content_type, reply.headers)
+                    return
             route = site.route(self.path.split("?", 1)[0])
             if route is None:
                 self._answer(404, b"<html><body><h1>Not found</h1></body></html>", "text/html")

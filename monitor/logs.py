@@ -12,6 +12,8 @@ class _PlainFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         fields = getattr(record, "fields", {})
         parts = [_time(record), record.getMessage(), *(f"{key}={_plain(value)}" for key, value in fields.items())]
+        if record.exc_info and record.exc_info[1] is not None:
+            parts.append(f"exception={_plain(repr(record.exc_info[1]))}")
         return " ".join(parts)
 
 
@@ -19,6 +21,8 @@ class _JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         data = {"time": _time(record), "level": record.levelname.lower(), "event": record.getMessage()}
         data.update(getattr(record, "fields", {}))
+        if record.exc_info:
+            data["exception"] = self.formatException(record.exc_info)
         return json.dumps(data, ensure_ascii=False, default=str)
 
 
@@ -32,11 +36,12 @@ def _plain(value: object) -> str:
 
 
 def configure_logging(log_format: str) -> None:
-    """Send the monitor's events to stderr, one line each; quiet the scheduler library's own chatter."""
+    """Send the monitor's events to stderr, one line each, and the scheduler library's warnings in
+    the same format (so a JSON log stays all JSON)."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_JsonFormatter() if log_format == "json" else _PlainFormatter())
-    logger = logging.getLogger("monitor")
-    logger.handlers[:] = [handler]
-    logger.setLevel(logging.INFO)
-    logger.propagate = False
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    for name, level in (("monitor", logging.INFO), ("apscheduler", logging.WARNING)):
+        logger = logging.getLogger(name)
+        logger.handlers[:] = [handler]
+        logger.setLevel(level)
+        logger.propagate = False

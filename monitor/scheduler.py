@@ -18,8 +18,8 @@ import logging
 import os
 import random
 import signal
+import threading
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from monitor.config import Config, ScheduleSettings
-from monitor.errors import StorageError, UsageError
+from monitor.errors import MonitorError, StorageError, UsageError
 from monitor.fetch import Fetcher
 from monitor.models import CheckResult, WatchedArticle
 from monitor.outbox import deliver_due
@@ -36,6 +36,8 @@ from monitor.pipeline import check_article, inline_extractor
 from monitor.store import Store, iso
 
 LOCK_NAME = "monitor.lock"
+# Seconds a stopping daemon waits for running checks and deliveries before abandoning them.
+STOP_GRACE = 5.0
 DELIVERY_JOB = "deliver alerts"
 SYNC_JOB = "sync articles"
 
@@ -144,11 +146,11 @@ class Daemon:
             timezone=UTC, job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None}
         )
         self.extract = inline_extractor(config.site_rules)
-        # Alerts are sent from one thread of their own, with a store connection of its own.
-        self._delivery_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="delivery")
-        self._delivery_store: Store | None = None
+        self.delivery = _DeliveryThread(config, store.root)
         self.fetcher: Fetcher | None = None
         self._failing_hosts: set[str] = set()
+        # Checks running now: a fired one-shot job has left the scheduler, but its article is not new.
+        self._in_flight: dict[str, asyncio.Task[None]] = {}
 
     async def run(self, stop: asyncio.Event) -> None:
         """Run until `stop` is set; leaves the store consistent whenever it returns."""
@@ -157,21 +159,34 @@ class Daemon:
         articles = [a for a in self.store.articles() if not self._stopped(a)]
         for article_id, due in initial_due(articles, self.config.schedule, now).items():
             self._arm(article_id, due)
-        self.scheduler.add_job(
-            self._deliver, "interval", seconds=self.config.delivery.interval, id=DELIVERY_JOB, next_run_time=now
-        )
+        if self.config.channels:
+            self.delivery.start()
+            self.scheduler.add_job(
+                self.delivery.wake, "interval", seconds=self.config.delivery.interval, id=DELIVERY_JOB, next_run_time=now
+            )
         self.scheduler.add_job(self._sync, "interval", seconds=self.config.schedule.sync_interval, id=SYNC_JOB)
         self.scheduler.start()
         _event("start", articles=len(articles), channels=len(self.config.channels), data=str(self.store.root))
         try:
             await stop.wait()
         finally:
-            self.scheduler.shutdown(wait=False)
-            await asyncio.sleep(0)  # let the shutdown cancel the checks in flight
-            await self.fetcher.aclose()
-            self._delivery_thread.submit(self._close_delivery_store).result(timeout=10)
-            self._delivery_thread.shutdown(wait=True, cancel_futures=True)
-            _event("stop")
+            await self._stop()
+
+    async def _stop(self) -> None:
+        """Start nothing new, give running checks a moment to commit, then abandon the rest.
+
+        Abandoning is safe at any await point: a check writes only in synchronous transactions, and
+        an alert send cut short is sent again (at least once, same delivery id).
+        """
+        self.scheduler.pause()
+        if self._in_flight:
+            await asyncio.wait(list(self._in_flight.values()), timeout=STOP_GRACE)
+        self.scheduler.shutdown(wait=False)
+        await asyncio.sleep(0)  # lets the shutdown cancel what is still running
+        assert self.fetcher is not None
+        await self.fetcher.aclose()
+        self.delivery.stop()
+        _event("stop")
 
     def _stopped(self, article: WatchedArticle) -> bool:
         return article.gone and article.gone_checks >= self.config.schedule.gone_after
@@ -183,13 +198,23 @@ class Daemon:
 
     async def _check(self, article_id: str, due_timestamp: float) -> None:
         started = datetime.now(UTC)
+        task = asyncio.current_task()
+        assert task is not None
+        self._in_flight[article_id] = task
+        try:
+            await self._check_and_rearm(article_id, started.timestamp() - due_timestamp)
+        except asyncio.CancelledError:
+            _event("check-abandoned", article_id=article_id, reason="stopping")  # nothing was half written
+        finally:
+            self._in_flight.pop(article_id, None)
+
+    async def _check_and_rearm(self, article_id: str, lag: float) -> None:
         try:
             article = self.store.get_article(article_id)
         except UsageError:
             return  # removed while it waited
         assert self.fetcher is not None
         result = await check_article(article, self.fetcher, self.store, self.extract, self.config.channels)
-        lag = started.timestamp() - due_timestamp
         after = self.store.get_article(article_id)
         due = next_check_at(after, result, self.config.schedule, datetime.now(UTC), self.rng)
         _event("check", **_check_fields(result), lag_s=round(lag, 3))
@@ -211,31 +236,64 @@ class Daemon:
             self._failing_hosts.discard(host)
             _event("extraction-recovered", host=host)
 
-    async def _deliver(self) -> None:
-        outcomes = await asyncio.get_running_loop().run_in_executor(self._delivery_thread, self._deliver_in_thread)
-        for outcome in outcomes:
-            _event("delivery", channel=outcome.channel, alerts=len(outcome.delivery_ids), error=outcome.error)
-
-    def _deliver_in_thread(self) -> list:
-        if not self.config.channels and self._delivery_store is None:
-            return []
-        if self._delivery_store is None:
-            self._delivery_store = Store.open(self.store.root)
-        return deliver_due(self._delivery_store, self.config.channels, datetime.now(UTC), policy=self.config.delivery)
-
-    def _close_delivery_store(self) -> None:
-        if self._delivery_store is not None:
-            self._delivery_store.close()
-
     async def _sync(self) -> None:
         """Pick up articles added or removed by other commands while the daemon runs."""
-        known = {job.id for job in self.scheduler.get_jobs()} - {DELIVERY_JOB, SYNC_JOB}
+        known = ({job.id for job in self.scheduler.get_jobs()} | self._in_flight.keys()) - {DELIVERY_JOB, SYNC_JOB}
         current = {a.id: a for a in self.store.articles() if not self._stopped(a)}
         now = datetime.now(UTC)
         for article_id in current.keys() - known:
             self._arm(article_id, _parse(current[article_id].next_due_at) or now)
         for article_id in known - current.keys():
             self.scheduler.remove_job(article_id)
+
+
+class _DeliveryThread:
+    """Sends due alerts from a thread of its own with a store connection of its own, so a slow SMTP
+    server never stalls a check. A daemon thread: on stop it is abandoned mid-send if need be, which
+    at-least-once delivery makes safe (the alert stays pending and goes out after the restart)."""
+
+    def __init__(self, config: Config, root: Path) -> None:
+        self.config = config
+        self.root = root
+        self._wake = threading.Event()
+        self._stopping = False
+        self._thread = threading.Thread(target=self._serve, name="delivery", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        if self._thread.ident is None:
+            return  # never started: no channels
+        self._stopping = True
+        self._wake.set()
+        self._thread.join(timeout=STOP_GRACE)
+
+    def _serve(self) -> None:
+        store: Store | None = None
+        try:
+            while True:
+                self._wake.wait()
+                self._wake.clear()
+                if self._stopping:
+                    return
+                store = store or Store.open(self.root)
+                self._deliver(store)
+        finally:
+            if store is not None:
+                store.close()
+
+    def _deliver(self, store: Store) -> None:
+        try:
+            outcomes = deliver_due(store, self.config.channels, datetime.now(UTC), policy=self.config.delivery)
+        except MonitorError as exc:  # the store is busy or unreadable: try again at the next wake
+            _event("delivery-error", error=str(exc))
+            return
+        for outcome in outcomes:
+            _event("delivery", channel=outcome.channel, alerts=len(outcome.delivery_ids), error=outcome.error)
 
 
 def _check_fields(result: CheckResult) -> dict[str, object]:

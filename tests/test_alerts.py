@@ -3,31 +3,30 @@
 from __future__ import annotations
 
 import email
-import email.policy
 import hashlib
 import hmac
 import importlib.util
 import json
 import shutil
-import socket
 import ssl
 import subprocess
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from monitor.alerts import render, send, send_test
 from monitor.config import ChannelRule, EmailChannel, WebhookChannel
 from monitor.errors import DeliveryError
 from monitor.models import Alert, Change, CheckResult
+
+if TYPE_CHECKING:  # the servers are shared fixtures in conftest.py
+    from conftest import SmtpServer as Smtp
+    from conftest import WebhookReceiver as Receiver
+
+SmtpFactory = Callable[..., AbstractContextManager["Smtp"]]
 
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
 
@@ -72,64 +71,6 @@ def gone_alert(delivery_id: str = "d-gone") -> Alert:
         url="https://news.example/world/b", article_id="b", status="gone", error="gone (HTTP 410)", http_status=410
     ).to_dict() | {"delivery_id": delivery_id, "article_name": "Story B", "tags": []}
     return Alert(delivery_id=delivery_id, channel="test", article_id="b", created_at="2026-05-01T10:00:00+00:00", payload=payload)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-# --------------------------------------------------------------------------- SMTP server
-
-
-class Recorder:
-    """An aiosmtpd handler that keeps every message it is given."""
-
-    def __init__(self) -> None:
-        self.envelopes: list[Any] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.envelopes.append(envelope)
-        return "250 OK"
-
-    def message(self, index: int = -1) -> email.message.EmailMessage:
-        return email.message_from_bytes(self.envelopes[index].content, policy=email.policy.default)  # type: ignore[return-value]
-
-
-@dataclass
-class Smtp:
-    port: int
-    recorder: Recorder
-    logins: list[tuple[str, str]] = field(default_factory=list)
-
-
-@contextmanager
-def smtp_server(**smtp_kwargs: Any) -> Iterator[Smtp]:
-    recorder = Recorder()
-    server = Smtp(free_port(), recorder)
-    if smtp_kwargs.pop("auth", False):
-
-        def authenticator(srv: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:
-            if not isinstance(data, LoginPassword):
-                return AuthResult(success=False, handled=False)
-            login, password = data.login.decode(), data.password.decode()
-            server.logins.append((login, password))
-            return AuthResult(success=(login, password) == ("monitor", "s3cret-pw"), handled=False)
-
-        smtp_kwargs.update(authenticator=authenticator, auth_require_tls=False)
-    controller = Controller(recorder, hostname="127.0.0.1", port=server.port, **smtp_kwargs)
-    controller.start()
-    try:
-        yield server
-    finally:
-        controller.stop()
-
-
-@pytest.fixture
-def smtp() -> Iterator[Smtp]:
-    with smtp_server() as server:
-        yield server
 
 
 def email_channel(port: int, **kwargs: Any) -> EmailChannel:
@@ -254,7 +195,7 @@ def test_digest_is_one_email_whose_subject_counts_the_articles(smtp: Smtp) -> No
     assert "news.example/world/a1" in text and "news.example/world/a2" in text
 
 
-def test_smtp_login_uses_credentials_from_the_environ_given() -> None:
+def test_smtp_login_uses_credentials_from_the_environ_given(smtp_server: SmtpFactory) -> None:
     environ = {"SMTP_USER": "monitor", "SMTP_PASS": "s3cret-pw"}
     with smtp_server(auth=True, auth_required=True) as server:
         channel = email_channel(server.port, username_env="SMTP_USER", password_env="SMTP_PASS")
@@ -281,14 +222,14 @@ def test_missing_credential_variable_is_named_but_no_secret_is_shown(smtp: Smtp)
     assert smtp.recorder.envelopes == []
 
 
-def test_starttls_with_a_trusted_certificate(certificate: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_starttls_with_a_trusted_certificate(certificate: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch, smtp_server: SmtpFactory) -> None:
     monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))
     with smtp_server(tls_context=server_context(certificate), require_starttls=True) as server:
         send(email_channel(server.port, security="starttls"), [make_alert()], environ={})
         assert len(server.recorder.envelopes) == 1
 
 
-def test_starttls_with_an_untrusted_certificate_fails(certificate: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_starttls_with_an_untrusted_certificate_fails(certificate: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch, smtp_server: SmtpFactory) -> None:
     monkeypatch.delenv("SSL_CERT_FILE", raising=False)
     with smtp_server(tls_context=server_context(certificate), require_starttls=True) as server:
         with pytest.raises(DeliveryError, match="certificate .* not trusted"):
@@ -296,7 +237,7 @@ def test_starttls_with_an_untrusted_certificate_fails(certificate: tuple[Path, P
         assert server.recorder.envelopes == []
 
 
-def test_implicit_tls(certificate: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_implicit_tls(certificate: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch, smtp_server: SmtpFactory) -> None:
     monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))
     with smtp_server(ssl_context=server_context(certificate)) as server:
         send(email_channel(server.port, security="tls"), [make_alert()], environ={})
@@ -309,8 +250,8 @@ def test_starttls_refused_when_the_server_does_not_offer_it(smtp: Smtp) -> None:
     assert smtp.recorder.envelopes == []
 
 
-def test_smtp_connection_refused() -> None:
-    port = free_port()
+def test_smtp_connection_refused(unused_port: int) -> None:
+    port = unused_port
     with pytest.raises(DeliveryError) as failure:
         send(email_channel(port), [make_alert()], environ={})
     assert str(failure.value) == f"cannot connect to 127.0.0.1:{port}: connection refused"
@@ -326,63 +267,7 @@ def test_send_test_by_email(smtp: Smtp) -> None:
         assert "test message" in body.lower() and "no article changed" in body
 
 
-# --------------------------------------------------------------------------- webhook receiver
-
-
-@dataclass
-class Received:
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: bytes
-
-
-class Receiver:
-    """A POST receiver on 127.0.0.1 that records requests and answers `status`; with `hold` set
-    it waits for `release` before answering (to make a client time out)."""
-
-    def __init__(self) -> None:
-        self.requests: list[Received] = []
-        self.status = 204
-        self.hold = False
-        self.release = threading.Event()
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                receiver.requests.append(Received("POST", self.path, dict(self.headers.items()), body))
-                if receiver.hold:
-                    receiver.release.wait(10)
-                self.send_response(receiver.status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, format: str, *args: object) -> None:
-                """Quiet."""
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-
-    def url(self, path: str = "/hook/T000/SECRET-TOKEN") -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}{path}"
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    running = Receiver()
-    running.thread.start()
-    try:
-        yield running
-    finally:
-        running.release.set()
-        running.server.shutdown()
-        running.server.server_close()
-        running.thread.join(timeout=5)
+# --------------------------------------------------------------------------- webhook (the receiver is conftest's `receiver`)
 
 
 def webhook(url: str, **kwargs: Any) -> WebhookChannel:
@@ -461,8 +346,8 @@ def test_webhook_http_error_is_a_delivery_error(receiver: Receiver) -> None:
     assert str(failure.value) == "HTTP 500 from webhook"
 
 
-def test_webhook_connection_refused_names_host_not_token() -> None:
-    port = free_port()
+def test_webhook_connection_refused_names_host_not_token(unused_port: int) -> None:
+    port = unused_port
     with pytest.raises(DeliveryError) as failure:
         send(webhook(f"http://127.0.0.1:{port}/hook/SECRET-TOKEN"), [make_alert()], environ={})
     assert str(failure.value) == f"cannot connect to 127.0.0.1:{port}: connection refused"
