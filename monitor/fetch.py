@@ -18,6 +18,7 @@ import re
 import socket
 import ssl
 import time
+from dataclasses import replace
 from collections.abc import Iterator
 from types import TracebackType
 
@@ -262,6 +263,7 @@ class Fetcher:
 
     async def fetch(self, url: str, *, etag: str | None = None, last_modified: str | None = None) -> Page:
         """Fetch one page; 304 gives a Page with `html=None`. Raises FetchError / PageGone."""
+        entered = time.perf_counter()
         url = url.strip() if isinstance(url, str) else url
         parsed = _parse(url)
         if parsed is None:
@@ -277,7 +279,7 @@ class Fetcher:
         if host_slot is None:
             host_slot = self._per_host[host] = asyncio.Semaphore(self.settings.per_host_concurrency)
         try:
-            return await self._attempts(url, parsed, host, host_slot, headers, etag, last_modified)
+            return await self._attempts(url, parsed, host, host_slot, headers, etag, last_modified, entered)
         except FetchError as error:
             if error.retry_after:  # the host asked every client to wait: so do all our checks of it
                 self._host_ready[host] = time.monotonic() + error.retry_after
@@ -292,14 +294,17 @@ class Fetcher:
         headers: dict[str, str],
         etag: str | None,
         last_modified: str | None,
+        entered: float,
     ) -> Page:
         attempt = 0
         while True:
             try:
-                # Host slot first: a task waiting for a busy host must not hold a global slot.
-                async with host_slot, self._global:
+                # Host slot first, and the host's turn, so that waiting for a host never holds a global slot.
+                async with host_slot:
                     await self._wait_turn(host)
-                    return await self._attempt(url, parsed, headers, etag, last_modified)
+                    async with self._global:
+                        queued_ms = (time.perf_counter() - entered) * 1000  # waiting for the bounds
+                        return replace(await self._attempt(url, parsed, headers, etag, last_modified), queued_ms=queued_ms)
             except _Transient as transient:
                 delay = transient.retry_after
                 if attempt >= self.settings.retries or (delay is not None and delay > MAX_RETRY_AFTER):

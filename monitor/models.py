@@ -93,6 +93,7 @@ class Page:
     etag: str | None
     last_modified: str | None
     elapsed_ms: float
+    queued_ms: float = 0.0  # time spent waiting for the concurrency bounds and the host's turn
 
     @property
     def not_modified(self) -> bool:
@@ -301,6 +302,7 @@ class CheckResult:
     suspect: str | None = None
     headline_test: tuple[str, ...] | None = None
     retry_after: float | None = None  # seconds the server asked to wait before the next check
+    queued_ms: float = 0.0  # how long the fetch waited for the concurrency bounds and the host's turn
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -124,6 +124,7 @@ def _store_if_changed(check: _Check, page: Page, extracted: Article) -> CheckRes
         stealth=assessment.stealth,
         suspect=assessment.suspect,
         headline_test=assessment.headline_test,
+        queued_ms=page.queued_ms,
     )
     store.save_version(
         article,
@@ -190,6 +191,7 @@ def _record_unchanged(check: _Check, page: Page) -> CheckResult:
         http_status=page.status,
         duration_ms=duration,
         final_url=page.final_url,
+        queued_ms=page.queued_ms,
     )
 
 

@@ -19,7 +19,7 @@ import os
 import random
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -75,13 +75,14 @@ def next_check_at(
     return now + timedelta(seconds=delay)
 
 
-def initial_due(articles: list[WatchedArticle], settings: ScheduleSettings, now: datetime) -> dict[str, datetime]:
-    """Each article's first run: its stored due time, with overdue ones spread out in due order."""
-    due = {a.id: _parse(a.next_due_at) or now for a in articles}
-    overdue = sorted((a for a in articles if due[a.id] <= now), key=lambda a: due[a.id])
+def initial_due(stored: Mapping[str, str | None], settings: ScheduleSettings, now: datetime) -> dict[str, datetime]:
+    """Each article's first run from its stored due time (id -> ISO time or None), overdue ones
+    spread over `restart_spread` in due order."""
+    due = {article_id: _parse(when) or now for article_id, when in stored.items()}
+    overdue = sorted((article_id for article_id, when in due.items() if when <= now), key=due.__getitem__)
     step = settings.restart_spread / max(1, len(overdue))
-    for index, article in enumerate(overdue):
-        due[article.id] = now + timedelta(seconds=index * step)
+    for index, article_id in enumerate(overdue):
+        due[article_id] = now + timedelta(seconds=index * step)
     return due
 
 
@@ -156,8 +157,8 @@ class Daemon:
         """Run until `stop` is set; leaves the store consistent whenever it returns."""
         self.fetcher = Fetcher(self.config.http)
         now = datetime.now(UTC)
-        articles = [a for a in self.store.articles() if not self._stopped(a)]
-        for article_id, due in initial_due(articles, self.config.schedule, now).items():
+        schedulable = self.store.schedulable(self.config.schedule.gone_after)
+        for article_id, due in initial_due(schedulable, self.config.schedule, now).items():
             self._arm(article_id, due)
         if self.config.channels:
             self.delivery.start()
@@ -166,7 +167,7 @@ class Daemon:
             )
         self.scheduler.add_job(self._sync, "interval", seconds=self.config.schedule.sync_interval, id=SYNC_JOB)
         self.scheduler.start()
-        _event("start", articles=len(articles), channels=len(self.config.channels), data=str(self.store.root))
+        _event("start", articles=len(schedulable), channels=len(self.config.channels), data=str(self.store.root))
         try:
             await stop.wait()
         finally:
@@ -187,9 +188,6 @@ class Daemon:
         await self.fetcher.aclose()
         self.delivery.stop()
         _event("stop")
-
-    def _stopped(self, article: WatchedArticle) -> bool:
-        return article.gone and article.gone_checks >= self.config.schedule.gone_after
 
     def _arm(self, article_id: str, due: datetime) -> None:
         self.scheduler.add_job(
@@ -217,7 +215,8 @@ class Daemon:
         result = await check_article(article, self.fetcher, self.store, self.extract, self.config.channels)
         after = self.store.get_article(article_id)
         due = next_check_at(after, result, self.config.schedule, datetime.now(UTC), self.rng)
-        _event("check", **_check_fields(result), lag_s=round(lag, 3))
+        # The lag runs to the request itself: a job that starts on time but waits for the fetch bounds is late.
+        _event("check", **_check_fields(result), lag_s=round(lag + result.queued_ms / 1000, 3))
         self._note_site_rule(result)
         if due is None:
             _event("stopped", article_id=article_id, url=article.url, reason=f"gone {after.gone_checks} times in a row")
@@ -239,10 +238,10 @@ class Daemon:
     async def _sync(self) -> None:
         """Pick up articles added or removed by other commands while the daemon runs."""
         known = ({job.id for job in self.scheduler.get_jobs()} | self._in_flight.keys()) - {DELIVERY_JOB, SYNC_JOB}
-        current = {a.id: a for a in self.store.articles() if not self._stopped(a)}
+        current = self.store.schedulable(self.config.schedule.gone_after)  # ids only: this runs every sync_interval
         now = datetime.now(UTC)
         for article_id in current.keys() - known:
-            self._arm(article_id, _parse(current[article_id].next_due_at) or now)
+            self._arm(article_id, _parse(current[article_id]) or now)
         for article_id in known - current.keys():
             self.scheduler.remove_job(article_id)
 

@@ -246,6 +246,11 @@ class Store:
             raise UsageError(f"{ref!r} names {len(rows)} articles; give more of the id or the full URL")
         raise UsageError(f"no watched article matches {ref!r} (see `monitor list`)")
 
+    def schedulable(self, gone_after: int) -> dict[str, str | None]:
+        """Id and next due time of every article still to be checked (not gone `gone_after` times)."""
+        rows = self._db.execute("SELECT id, next_due_at FROM articles WHERE gone_checks < ?", (gone_after,))
+        return {article_id: due for article_id, due in rows}
+
     def articles(self) -> list[WatchedArticle]:
         return [_article_from_row(row) for row in self._db.execute(_ARTICLE_SELECT + " ORDER BY a.rowid")]
 

@@ -71,12 +71,11 @@ def test_jitter_stays_within_bounds() -> None:
 
 
 def test_overdue_checks_are_spread_after_a_restart() -> None:
-    overdue = [article(id=f"a{n}", next_due_at=iso(NOW - timedelta(minutes=n))) for n in range(10)]
-    future = article(id="later", next_due_at=iso(NOW + timedelta(hours=1)))
-    due = initial_due([*overdue, future], ScheduleSettings(restart_spread=300), NOW)
+    overdue = {f"a{n}": iso(NOW - timedelta(minutes=n)) for n in range(10)}
+    due = initial_due({**overdue, "later": iso(NOW + timedelta(hours=1)), "never": None}, ScheduleSettings(restart_spread=300), NOW)
     assert due["later"] == NOW + timedelta(hours=1)
-    starts = sorted(due[a.id] for a in overdue)
-    assert starts[0] == NOW and starts[-1] == NOW + timedelta(seconds=270)
+    starts = sorted(due[article_id] for article_id in [*overdue, "never"])
+    assert starts[0] == NOW and starts[-1] == NOW + timedelta(seconds=300 * 10 / 11)
     assert due["a9"] == NOW, "the longest overdue goes first"
 
 
