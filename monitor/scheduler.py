@@ -32,7 +32,7 @@ from monitor.errors import MonitorError, StorageError, UsageError
 from monitor.fetch import Fetcher
 from monitor.models import CheckResult, WatchedArticle
 from monitor.outbox import deliver_due
-from monitor.pipeline import check_article, inline_extractor
+from monitor.pipeline import check_article
 from monitor.store import Store, iso
 
 LOCK_NAME = "monitor.lock"
@@ -146,7 +146,6 @@ class Daemon:
         self.scheduler = AsyncIOScheduler(
             timezone=UTC, job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None}
         )
-        self.extract = inline_extractor(config.site_rules)
         self.delivery = _DeliveryThread(config, store.root)
         self.fetcher: Fetcher | None = None
         self._failing_hosts: set[str] = set()
@@ -212,7 +211,7 @@ class Daemon:
         except UsageError:
             return  # removed while it waited
         assert self.fetcher is not None
-        result = await check_article(article, self.fetcher, self.store, self.extract, self.config.channels)
+        result = await check_article(article, self.fetcher, self.store, self.config.site_rules, self.config.channels)
         after = self.store.get_article(article_id)
         due = next_check_at(after, result, self.config.schedule, datetime.now(UTC), self.rng)
         # The lag runs to the request itself: a job that starts on time but waits for the fetch bounds is late.
