@@ -303,6 +303,7 @@ class CheckResult:
     headline_test: tuple[str, ...] | None = None
     retry_after: float | None = None  # seconds the server asked to wait before the next check
     queued_ms: float = 0.0  # how long the fetch waited for the concurrency bounds and the host's turn
+    moved_to: str | None = None  # the new address when the article's redirect target changed
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -320,6 +321,7 @@ class CheckResult:
             "stealth": self.stealth,
             "suspect": self.suspect,
             "headline_test": list(self.headline_test) if self.headline_test else None,
+            "moved_to": self.moved_to,
         }
 
 

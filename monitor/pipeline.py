@@ -92,6 +92,7 @@ def _store_if_changed(check: _Check, page: Page, extracted: Article) -> CheckRes
         http_status=page.status,
         duration_ms=_elapsed_ms(check.started),
         final_url=page.final_url,
+        moved_to=_moved_to(article, page),
         summary=summarize(assessment.changes) if previous and not assessment.suspect else None,
         stealth=assessment.stealth,
         suspect=assessment.suspect,
@@ -164,7 +165,13 @@ def _record_unchanged(check: _Check, page: Page) -> CheckResult:
         duration_ms=duration,
         final_url=page.final_url,
         queued_ms=page.queued_ms,
+        moved_to=_moved_to(article, page),
     )
+
+
+def _moved_to(article: WatchedArticle, page: Page) -> str | None:
+    """The article's new address when its redirect target changed since the last check (a new slug)."""
+    return page.final_url if article.final_url and page.final_url != article.final_url else None
 
 
 def _record_failure(

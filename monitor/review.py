@@ -54,6 +54,8 @@ def check_line(result: CheckResult) -> Text:
         line.append(f"  [headline test: {len(result.headline_test)} variants]", style="magenta")
     if result.suspect:
         line.append(f"  [suspect: {result.suspect}]", style="magenta")
+    if result.moved_to:
+        line.append(f"  [moved to {result.moved_to}]", style="magenta")
     if result.error:
         line.append(f"  {result.error}", style="red")
     return line

@@ -162,7 +162,7 @@ class Daemon:
         if self.config.channels:
             self.delivery.start()
             self.scheduler.add_job(
-                self.delivery.wake, "interval", seconds=self.config.delivery.interval, id=DELIVERY_JOB, next_run_time=now
+                self._wake_delivery, "interval", seconds=self.config.delivery.interval, id=DELIVERY_JOB, next_run_time=now
             )
         self.scheduler.add_job(self._sync, "interval", seconds=self.config.schedule.sync_interval, id=SYNC_JOB)
         self.scheduler.start()
@@ -193,6 +193,9 @@ class Daemon:
             self._check, "date", run_date=due, args=[article_id, due.timestamp()], id=article_id, replace_existing=True
         )
 
+    async def _wake_delivery(self) -> None:
+        self.delivery.wake()
+
     async def _check(self, article_id: str, due_timestamp: float) -> None:
         started = datetime.now(UTC)
         task = asyncio.current_task()
@@ -217,6 +220,8 @@ class Daemon:
         # The lag runs to the request itself: a job that starts on time but waits for the fetch bounds is late.
         _event("check", **_check_fields(result), lag_s=round(lag + result.queued_ms / 1000, 3))
         self._note_site_rule(result)
+        if result.moved_to:
+            _event("moved", article_id=article_id, url=article.url, moved_to=result.moved_to)
         if due is None:
             _event("stopped", article_id=article_id, url=article.url, reason=f"gone {after.gone_checks} times in a row")
             return

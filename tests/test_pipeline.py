@@ -157,3 +157,15 @@ def test_ab_headline_test_is_reported_once(site: LocalSite, store: Store, config
     [again] = check(store, config, url)
     assert again.headline_test == (ORIGINAL.headline, variant.headline)
     assert again.changes == ()
+
+
+def test_a_new_redirect_target_is_reported_as_a_move(site: LocalSite, store: Store, config: Config) -> None:
+    url = publish_story(site, ORIGINAL)
+    store.add_article(url)
+    assert check(store, config, url)[0].moved_to is None
+    new_slug = site.publish("/a-new-slug", page_renderer(ORIGINAL))
+    site.publish("/a", b"", status=301, headers={"Location": new_slug})
+    [moved] = check(store, config, url)
+    assert (moved.status, moved.moved_to, moved.to_dict()["moved_to"]) == ("unchanged", new_slug, new_slug)
+    assert store.resolve(url).final_url == new_slug
+    assert check(store, config, url)[0].moved_to is None, "reported once"
