@@ -149,7 +149,9 @@ class Daemon:
         self.delivery = _DeliveryThread(config, store.root)
         self.fetcher: Fetcher | None = None
         self._failing_hosts: set[str] = set()
-        # Checks running now: a fired one-shot job has left the scheduler, but its article is not new.
+        # Articles with a check armed or running. Not the scheduler's job list: a fired one-shot job
+        # leaves it before its check starts, and the article must not look new to `_sync` meanwhile.
+        self._scheduled: set[str] = set()
         self._in_flight: dict[str, asyncio.Task[None]] = {}
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -189,6 +191,7 @@ class Daemon:
         _event("stop")
 
     def _arm(self, article_id: str, due: datetime) -> None:
+        self._scheduled.add(article_id)
         self.scheduler.add_job(
             self._check, "date", run_date=due, args=[article_id, due.timestamp()], id=article_id, replace_existing=True
         )
@@ -205,6 +208,9 @@ class Daemon:
             await self._check_and_rearm(article_id, started.timestamp() - due_timestamp)
         except asyncio.CancelledError:
             _event("check-abandoned", article_id=article_id, reason="stopping")  # nothing was half written
+        except MonitorError as exc:  # the store failed, or the article was removed while it was checked
+            _event("check-failed", article_id=article_id, error=str(exc))
+            self._scheduled.discard(article_id)  # `_sync` arms it again if it still exists
         finally:
             self._in_flight.pop(article_id, None)
 
@@ -212,6 +218,7 @@ class Daemon:
         try:
             article = self.store.get_article(article_id)
         except UsageError:
+            self._scheduled.discard(article_id)
             return  # removed while it waited
         assert self.fetcher is not None
         result = await check_article(article, self.fetcher, self.store, self.config.site_rules, self.config.channels)
@@ -224,6 +231,7 @@ class Daemon:
             _event("moved", article_id=article_id, url=article.url, moved_to=result.moved_to)
         if due is None:
             _event("stopped", article_id=article_id, url=article.url, reason=f"gone {after.gone_checks} times in a row")
+            self._scheduled.discard(article_id)
             return
         self.store.set_next_due(article_id, iso(due))
         self._arm(article_id, due)
@@ -241,13 +249,14 @@ class Daemon:
 
     async def _sync(self) -> None:
         """Pick up articles added or removed by other commands while the daemon runs."""
-        known = ({job.id for job in self.scheduler.get_jobs()} | self._in_flight.keys()) - {DELIVERY_JOB, SYNC_JOB}
         current = self.store.schedulable(self.config.schedule.gone_after)  # ids only: this runs every sync_interval
         now = datetime.now(UTC)
-        for article_id in current.keys() - known:
+        for article_id in current.keys() - self._scheduled:
             self._arm(article_id, _parse(current[article_id]) or now)
-        for article_id in known - current.keys():
-            self.scheduler.remove_job(article_id)
+        for article_id in self._scheduled - current.keys():
+            self._scheduled.discard(article_id)
+            if self.scheduler.get_job(article_id):
+                self.scheduler.remove_job(article_id)
 
 
 class _DeliveryThread:
