@@ -7,7 +7,9 @@ dicts, so that a stage never needs another stage's internals to read what it was
 from __future__ import annotations
 
 import fnmatch
+import hashlib
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 # Text fields of an article that are compared one to one (the body is compared paragraph by paragraph).
@@ -98,6 +100,11 @@ class Page:
     @property
     def not_modified(self) -> bool:
         return self.status == 304
+
+    @cached_property
+    def raw_hash(self) -> str:
+        """A hash of the bytes as served: an identical page needs no extraction to be unchanged."""
+        return hashlib.blake2b(self.raw, digest_size=16).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -258,6 +265,7 @@ class WatchedArticle:
     gone_checks: int = 0
     last_changed_at: str | None = None
     published_at: str | None = None
+    raw_hash: str | None = None
 
 
 @dataclass(frozen=True)

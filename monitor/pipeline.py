@@ -59,7 +59,7 @@ async def check_article(
         return _record_failure(check, "gone", exc.reason, exc.status)
     except FetchError as exc:
         return _record_failure(check, "error", exc.reason, exc.status, exc.retry_after)
-    if page.not_modified:
+    if page.not_modified or (article.latest_version and page.raw_hash == article.raw_hash):
         return _record_unchanged(check, page)
     try:
         extracted = extract_article(page.html or "", page.final_url, rules=rules)
@@ -103,13 +103,8 @@ def _store_if_changed(check: _Check, page: Page, extracted: Article) -> CheckRes
         article,
         extracted,
         number=result.version,
-        raw_html=page.raw,
-        encoding=page.encoding,
-        http_status=page.status,
+        page=page,
         duration_ms=result.duration_ms,
-        final_url=page.final_url,
-        etag=page.etag,
-        last_modified=page.last_modified,
         changes=assessment.changes,
         suspect=assessment.suspect,
         alerts=check.alerts(result),
@@ -145,15 +140,7 @@ def _assess(store: Store, article: WatchedArticle, previous: Article | None, ext
 def _record_unchanged(check: _Check, page: Page) -> CheckResult:
     store, article = check.store, check.article
     duration = _elapsed_ms(check.started)
-    store.record_check(
-        article,
-        status="unchanged",
-        http_status=page.status,
-        duration_ms=duration,
-        final_url=page.final_url,
-        etag=page.etag,
-        last_modified=page.last_modified,
-    )
+    store.record_check(article, status="unchanged", duration_ms=duration, page=page)
     latest = article.latest_version
     return CheckResult(
         url=article.url,

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from monitor.errors import StorageError, UsageError
-from monitor.models import Alert, Article, Change, VersionRecord, WatchedArticle
+from monitor.models import Alert, Article, Change, Page, VersionRecord, WatchedArticle
 
 INDEX_NAME = "monitor.db"
 ID_LENGTH = 10
@@ -96,6 +96,8 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX alerts_due ON alerts(status, next_attempt_at);
     """,
+    # 4: the hash of the last page fetched, so a byte-identical page skips extraction.
+    "ALTER TABLE articles ADD COLUMN raw_hash TEXT",
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -290,17 +292,19 @@ class Store:
         article: WatchedArticle,
         *,
         status: str,
-        http_status: int | None = None,
         duration_ms: float = 0.0,
+        page: Page | None = None,
+        http_status: int | None = None,
         error: str | None = None,
-        final_url: str | None = None,
-        etag: str | None = None,
-        last_modified: str | None = None,
         alerts: Iterable[Alert] = (),
     ) -> None:
-        """Record a check that stored no version (unchanged, gone or failed), with the alerts it raised."""
+        """Record a check that stored no version (unchanged, gone or failed), with the alerts it raised.
+
+        `page`, when there is one, updates the article's final URL, validators and raw-page hash.
+        """
         with self._transaction() as db:
-            self._insert_check(db, article, status, http_status, duration_ms, None, error, final_url, etag, last_modified)
+            http_status = page.status if page else http_status
+            self._insert_check(db, article, status, http_status, duration_ms, None, error, page)
             _insert_alerts(db, alerts)
 
     def save_version(
@@ -309,13 +313,8 @@ class Store:
         extracted: Article,
         *,
         number: int,
-        raw_html: bytes,
-        encoding: str | None,
-        http_status: int,
+        page: Page,
         duration_ms: float,
-        final_url: str,
-        etag: str | None,
-        last_modified: str | None,
         changes: Iterable[Change] = (),
         suspect: str | None = None,
         alerts: Iterable[Alert] = (),
@@ -329,7 +328,7 @@ class Store:
             content_hash=content_hash(extracted),
             headline=extracted.headline,
             kinds=tuple(sorted({change.kind for change in changes})),
-            final_url=final_url,
+            final_url=page.final_url,
             suspect=suspect,
         )
         snapshot = {
@@ -337,9 +336,9 @@ class Store:
             "url": article.url,
             "version": number,
             "fetched_at": record.fetched_at,
-            "final_url": final_url,
-            "http_status": http_status,
-            "encoding": encoding,
+            "final_url": page.final_url,
+            "http_status": page.status,
+            "encoding": page.encoding,
             "content_hash": record.content_hash,
             "suspect": suspect,
             "article": extracted.to_dict(),
@@ -348,7 +347,7 @@ class Store:
         folder = self.root / article.id
         try:
             folder.mkdir(exist_ok=True)
-            _write_atomic(folder / _html_name(number), gzip.compress(raw_html, compresslevel=6, mtime=0))
+            _write_atomic(folder / _html_name(number), gzip.compress(page.raw, compresslevel=6, mtime=0))
             _write_atomic(folder / _json_name(number), json.dumps(snapshot, ensure_ascii=False, indent=1).encode("utf-8"))
         except OSError as exc:
             raise StorageError(f"cannot write snapshot in {folder}: {exc.strerror}") from None
@@ -359,11 +358,11 @@ class Store:
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     article.id, number, record.fetched_at, record.content_hash, record.headline,
-                    json.dumps(record.kinds), final_url, suspect,
+                    json.dumps(record.kinds), page.final_url, suspect,
                 ),
             )
             status = "new" if number == 1 else "changed"
-            self._insert_check(db, article, status, http_status, duration_ms, number, None, final_url, etag, last_modified)
+            self._insert_check(db, article, status, page.status, duration_ms, number, None, page)
             db.execute(
                 "UPDATE articles SET published_at = COALESCE(?, published_at), last_changed_at = ? WHERE id = ?",
                 (extracted.published, record.fetched_at, article.id),
@@ -380,9 +379,7 @@ class Store:
         duration_ms: float,
         version: int | None,
         error: str | None,
-        final_url: str | None,
-        etag: str | None,
-        last_modified: str | None,
+        page: Page | None,
     ) -> None:
         checked_at = now_iso()
         db.execute(
@@ -391,13 +388,19 @@ class Store:
             (article.id, checked_at, status, http_status, round(duration_ms, 1), version, error),
         )
         gone = status == "gone"
+        final_url, etag, last_modified, raw_hash = (
+            (page.final_url, page.etag, page.last_modified, page.raw_hash if page.html is not None else None)
+            if page
+            else (None, None, None, None)
+        )
         db.execute(
             "UPDATE articles SET last_checked_at = ?, last_status = ?, gone = ?,"
             " final_url = COALESCE(?, final_url), etag = COALESCE(?, etag), last_modified = COALESCE(?, last_modified),"
+            " raw_hash = COALESCE(?, raw_hash),"
             " failures = CASE WHEN ? THEN failures + 1 ELSE 0 END,"
             " gone_checks = CASE WHEN ? THEN gone_checks + 1 ELSE 0 END"
             " WHERE id = ?",
-            (checked_at, status, int(gone), final_url, etag, last_modified, status == "error", gone, article.id),
+            (checked_at, status, int(gone), final_url, etag, last_modified, raw_hash, status == "error", gone, article.id),
         )
 
     def set_next_due(self, article_id: str, due_at: str) -> None:
@@ -556,6 +559,7 @@ def _article_from_row(row: sqlite3.Row) -> WatchedArticle:
         gone_checks=row["gone_checks"],
         last_changed_at=row["last_changed_at"],
         published_at=row["published_at"],
+        raw_hash=row["raw_hash"],
     )
 
 

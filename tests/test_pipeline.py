@@ -169,3 +169,20 @@ def test_a_new_redirect_target_is_reported_as_a_move(site: LocalSite, store: Sto
     assert (moved.status, moved.moved_to, moved.to_dict()["moved_to"]) == ("unchanged", new_slug, new_slug)
     assert store.resolve(url).final_url == new_slug
     assert check(store, config, url)[0].moved_to is None, "reported once"
+
+
+def test_a_byte_identical_page_is_unchanged_without_extraction(site: LocalSite, store: Store, config: Config, monkeypatch) -> None:
+    from monitor.demo_article import render_page
+
+    url = site.publish("/a", render_page(ORIGINAL, request_number=1))  # the same bytes on every request
+    store.add_article(url)
+    assert check(store, config, url)[0].status == "new"
+
+    def no_extraction(*args: object, **kwargs: object) -> None:
+        raise AssertionError("an identical page must not be extracted again")
+
+    monkeypatch.setattr("monitor.pipeline.extract_article", no_extraction)
+    assert check(store, config, url)[0].status == "unchanged"
+    monkeypatch.undo()
+    site.publish("/a", render_page(ORIGINAL, request_number=2))  # new noise: extracted, still unchanged
+    assert check(store, config, url)[0].status == "unchanged"

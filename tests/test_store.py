@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from monitor.errors import StorageError, UsageError
-from monitor.models import Article, Change
+from monitor.models import Article, Change, Page
 from monitor.store import SCHEMA_VERSION, Store, article_id_for, content_hash
 
 URL = "https://news.example/2026/11/28/harbour-fire"
@@ -26,12 +26,16 @@ def store(tmp_path: Path) -> Store:
         yield opened
 
 
+def page(html: bytes = b"<html>page</html>", status: int = 200, etag: str | None = '"e1"', last_modified: str | None = None) -> Page:
+    text = html.decode() if status == 200 else None
+    return Page(URL, URL, status, text, html, "utf-8", etag, last_modified, 12.5)
+
+
 def save(store: Store, article: Article, html: bytes = b"<html>page</html>", changes: tuple[Change, ...] = ()):
     watched = store.find_by_url(URL) or store.add_article(URL)[0]
     latest = store.latest_version(watched.id)
     return store.save_version(
-        watched, article, number=(latest.number if latest else 0) + 1, raw_html=html, encoding="utf-8", http_status=200, duration_ms=12.5,
-        final_url=URL, etag='"e1"', last_modified=None, changes=changes,
+        watched, article, number=(latest.number if latest else 0) + 1, page=page(html), duration_ms=12.5, changes=changes
     )
 
 
@@ -85,9 +89,12 @@ def test_versions_are_numbered_and_snapshots_written(store: Store) -> None:
 
 def test_record_check_updates_validators_and_status(store: Store) -> None:
     article, _ = store.add_article(URL)
-    store.record_check(article, status="unchanged", http_status=304, etag='"abc"', last_modified="Tue, 01 Dec 2026 00:00:00 GMT")
+    store.record_check(article, status="unchanged", page=page(status=304, etag='"abc"', last_modified="Tue, 01 Dec 2026 00:00:00 GMT"))
     refreshed = store.resolve(URL)
     assert (refreshed.etag, refreshed.last_status, refreshed.gone) == ('"abc"', "unchanged", False)
+    assert refreshed.last_modified == "Tue, 01 Dec 2026 00:00:00 GMT" and refreshed.raw_hash is None, "a 304 has no body to hash"
+    store.record_check(refreshed, status="unchanged", page=page(b"<html>same</html>", etag=None))
+    assert store.resolve(URL).raw_hash == page(b"<html>same</html>").raw_hash
     store.record_check(refreshed, status="gone", http_status=410, error="gone (HTTP 410)")
     gone = store.resolve(URL)
     assert gone.gone and gone.etag == '"abc"'
