@@ -288,3 +288,60 @@ def test_site_rule_that_stops_matching_is_reported_once_per_host(site: LocalSite
     assert all(entry["versions"] == 0 for entry in run("list", "--json").json())
     [result, *_] = run("check", urls[0], "--json").json_lines()
     assert result["status"] == "error" and result["error"].startswith("extraction failed for host 127.0.0.1")
+
+
+@pytest.fixture
+def alerting_config(tmp_path: Path, receiver, unused_port: int, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A config with a working webhook channel and an email channel whose server is down."""
+    monkeypatch.setenv("TEST_HOOK_SECRET", "s3cret")
+    path = tmp_path / "alerting.toml"
+    path.write_text(
+        'data_dir = "data"\n[http]\nallow_private_addresses = true\nretries = 0\n'
+        f'[[alerts]]\nname = "hook"\ntype = "webhook"\nurl = "{receiver.url("/hook")}"\nsecret_env = "TEST_HOOK_SECRET"\n'
+        f'[[alerts]]\nname = "mail"\ntype = "email"\nsmtp_host = "127.0.0.1"\nsmtp_port = {unused_port}\nsecurity = "plain"\n'
+        'from = "monitor@news.example"\nto = ["desk@news.example"]\ntimeout = 2\n'
+    )
+    return path
+
+
+def test_check_delivers_alerts_and_alerts_lists_what_failed(site: LocalSite, run, receiver, alerting_config: Path) -> None:
+    url = site.publish(PATH, page_renderer(ORIGINAL))
+    config = ("--config", str(alerting_config))
+    assert run(*config, "add", url).code == 0
+    assert receiver.received() == [], "a first version is not an edit"
+    site.publish(PATH, page_renderer(EDITS[0].story))
+    ran = run(*config, "check", "--all")
+    assert ran.code == 0
+    assert "alert on hook: 1 sent" in ran.err and "alert on mail: 1 failed (cannot connect" in ran.err
+    [delivered] = receiver.received("/hook")
+    payload = json.loads(delivered.body)
+    assert [c["kind"] for c in payload["changes"]] == ["headline"]
+    assert delivered.headers["X-Monitor-Delivery-Id"] == payload["delivery_id"]
+    [waiting] = run(*config, "alerts", "--json").json()
+    assert (waiting["channel"], waiting["status"], waiting["attempts"], waiting["kinds"]) == ("mail", "pending", 1, ["headline"])
+    assert "cannot connect" in waiting["last_error"]
+    assert "mail" in run(*config, "alerts").out
+
+
+def test_alerts_test_reports_each_channel(run, receiver, alerting_config: Path) -> None:
+    ran = run("--config", str(alerting_config), "alerts", "test", "--json")
+    assert ran.code == 1
+    results = {result["channel"]: result for result in ran.json()}
+    assert results["hook"]["ok"] is True and results["mail"]["ok"] is False
+    assert "cannot connect" in results["mail"]["error"]
+    [test_message] = receiver.received("/hook")
+    assert json.loads(test_message.body)["status"] == "test"
+
+
+def test_alerts_test_without_channels_is_a_usage_error(run) -> None:
+    assert_one_line_error(run("alerts", "test"), 2, "no alert channels are configured")
+
+
+def test_status_without_a_daemon(site: LocalSite, run) -> None:
+    url = site.publish(PATH, page_renderer(ORIGINAL))
+    run("add", url)
+    report = run("status", "--json").json()
+    assert report["daemon_pid"] is None
+    assert report["checks_last_hour"] == {"new": 1}
+    assert report["alerts"] == {} and report["failing"] == []
+    assert "daemon: not running" in run("status").out
