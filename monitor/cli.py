@@ -7,6 +7,7 @@ Every `MonitorError` becomes one line on stderr and an exit code here, and nowhe
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import sys
 from collections.abc import Iterator, Sequence
@@ -496,6 +497,11 @@ def demo(obj: Context, demo_data: str | None, as_json: bool) -> None:
 
 def main() -> None:
     """Entry point: run the CLI and turn every expected failure into one line and an exit code."""
+    # A pass keeps thousands of checks alive while it allocates briskly; at the default gen-0
+    # threshold (700) the cyclic collector rescans them constantly (about 10% of a pass's CPU,
+    # benchmarks/check_pass.py). Freeze what start-up made and collect less often.
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 20)
     try:
         code = cli.main(standalone_mode=False)
     except click.ClickException as exc:
