@@ -459,7 +459,7 @@ class Fetcher:
         except socket.gaierror as exc:
             error = FetchError(url, f"cannot resolve host {target.host}")
             raise (_Transient(error) if exc.errno == socket.EAI_AGAIN else error) from exc
-        except (asyncio.TimeoutError, OSError) as exc:
+        except (TimeoutError, OSError) as exc:
             raise _Transient(FetchError(url, f"cannot resolve host {target.host}")) from exc
         addresses: list[IPAddress] = []
         for info in infos:

@@ -140,7 +140,7 @@ def parse_number(value: str | None) -> float | None:
     if not value:
         return None
     text = value.lower().strip()
-    if re.search(_MONTH.lower(), text) and re.search(r"\d", text) or re.search(r"\d[:.]\d\d\s?(?:[ap]\.?m)|\d:\d\d", text):
+    if (re.search(_MONTH.lower(), text) and re.search(r"\d", text)) or re.search(r"\d[:.]\d\d\s?(?:[ap]\.?m)|\d:\d\d", text):
         return None
     if re.search(r"\d\s?[-–]\s?\d", text) or " of " in text:
         return None

@@ -390,7 +390,7 @@ def _is_furniture_line(text: str) -> bool:
     """A dateline ("Publisher - 5 October 2018") or a dangling label ("Tags:"), not prose."""
     if len(text) > 120 or text.endswith((".", "!", "?", '"')) or text.startswith(("\u2014", "\u2013", "-")):
         return False  # prose, or the attribution line of a quoted post
-    return text.endswith(":") and len(text) <= 30 or bool(_DATE.search(text))
+    return (text.endswith(":") and len(text) <= 30) or bool(_DATE.search(text))
 
 
 def _trim_edges(paragraphs: list[str]) -> list[str]:

@@ -93,7 +93,7 @@ BAD_TOKENS = frozenset(
         "bio", "trending", "popular", "mostread", "readmore", "morestories", "alsoread",
         "seealso", "teaser", "teasers", "embed", "video", "player", "gallery", "slideshow",
         "carousel", "figure", "figcaption", "thumbnail", "thumb", "banner", "noprint", "sr",
-        "visually", "screenreader", "offscreen", "subscribe", "newsletter", "follow", "signin",
+        "visually", "screenreader", "offscreen", "follow", "signin",
         "login", "rating", "feedback", "contact", "donate", "donation", "cta", "upsell", "sticky",
         "gdpr", "cmp",
     }
