@@ -156,7 +156,8 @@ class Store:
             store = cls(root, connection)
             store._migrate()
         except sqlite3.Error as exc:
-            raise StorageError(f"cannot open the store in {root}: {exc}") from None
+            hint = " (is the data folder writable?)" if "readonly" in str(exc) or "unable to open" in str(exc) else ""
+            raise StorageError(f"cannot open the store in {root}: {exc}{hint}") from None
         except OSError as exc:
             raise StorageError(f"cannot use data folder {root}: {exc.strerror}") from None
         return store
