@@ -26,7 +26,7 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from monitor import review
+from monitor import review, shards
 from monitor.blame import blame as blame_versions
 from monitor.classify import classify, is_stealth, summarize
 from monitor.config import Config, load_config, parse_interval
@@ -36,7 +36,6 @@ from monitor.extract import extract_article
 from monitor.fetch import validate_url
 from monitor.logs import configure_logging
 from monitor.models import Alert, CheckResult, WatchedArticle
-from monitor.pipeline import check_many
 from monitor.store import Store, iso
 
 # How a site rule that stopped matching is reported (see SiteRuleMismatch): once per host, not per article.
@@ -217,7 +216,7 @@ def _run_checks(config: Config, store: Store, articles: Sequence[WatchedArticle]
     async def run() -> list[CheckResult]:
         results = []
         task = progress.add_task("check", total=len(articles))
-        async for result in check_many(articles, config, store):
+        async for result in shards.check_all(articles, config, store):
             results.append(result)
             progress.advance(task)
             if as_json:
