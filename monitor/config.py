@@ -22,7 +22,6 @@ from monitor.models import CHANGE_KINDS, SiteRule
 DEFAULT_CONFIG = Path("config") / "monitor.toml"
 DEFAULT_DATA_DIR = Path("snapshots")
 DEFAULT_SITES_DIR = Path("config") / "sites"
-DEFAULT_INTERVAL_SECONDS = 3600
 
 _INTERVAL_PART = re.compile(r"(\d+)\s*([smhdw])")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -136,7 +135,6 @@ class Config:
 
     path: Path | None = None
     data_dir: Path = DEFAULT_DATA_DIR
-    default_interval_seconds: int = DEFAULT_INTERVAL_SECONDS
     http: HttpSettings = field(default_factory=HttpSettings)
     articles: tuple[ArticleEntry, ...] = ()
     site_rules: tuple[SiteRule, ...] = ()
@@ -243,17 +241,15 @@ class _Checker:
 
 def _build_config(path: Path, data: dict[str, Any]) -> Config:
     top = _Checker(path, data)
-    top.reject_unknown({"data_dir", "sites_dir", "default_interval", "http", "articles", "alerts", "schedule", "delivery"})
+    top.reject_unknown({"data_dir", "sites_dir", "http", "articles", "alerts", "schedule", "delivery"})
     base = path.parent
     data_dir = base / top.get("data_dir", str, str(Path("..") / DEFAULT_DATA_DIR), lambda v: bool(v.strip()), "a folder path")
     sites_dir = base / top.get("sites_dir", str, "sites", lambda v: bool(v.strip()), "a folder path")
-    default_interval = top.interval("default_interval") or DEFAULT_INTERVAL_SECONDS
     articles = _build_articles(path, data.get("articles", []))
     site_rules = load_site_rules(sites_dir) if sites_dir.is_dir() else ()
     return Config(
         path=path,
         data_dir=data_dir,
-        default_interval_seconds=default_interval,
         http=_build_http(top.child("http")),
         articles=articles,
         site_rules=site_rules,

@@ -90,10 +90,6 @@ class LocalSite:
             self._routes[path] = Route(body=body, **route)  # type: ignore[arg-type]
         return self.url(path)
 
-    def unpublish(self, path: str) -> None:
-        with self._lock:
-            self._routes.pop(path, None)
-
     def route(self, path: str) -> Route | None:
         with self._lock:
             return self._routes.get(path)

@@ -282,9 +282,6 @@ class VersionRecord:
     suspect: str | None = None
 
 
-CHECK_STATUSES = ("new", "unchanged", "changed", "gone", "error")
-
-
 @dataclass(frozen=True)
 class CheckResult:
     """The outcome of checking one article once; failures are data here, not exceptions.
@@ -331,9 +328,6 @@ class CheckResult:
             "headline_test": list(self.headline_test) if self.headline_test else None,
             "moved_to": self.moved_to,
         }
-
-
-ALERT_STATUSES = ("pending", "delivered", "failed")
 
 
 @dataclass(frozen=True)

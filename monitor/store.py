@@ -501,13 +501,6 @@ class Store:
         except (OSError, ValueError) as exc:
             raise StorageError(f"snapshot {path} is unreadable: {exc}") from None
 
-    def raw_html(self, article_id: str, number: int) -> bytes:
-        path = self.root / article_id / _html_name(number)
-        try:
-            return gzip.decompress(path.read_bytes())
-        except (OSError, EOFError) as exc:
-            raise StorageError(f"raw HTML {path} is unreadable: {exc}") from None
-
 
 _ARTICLE_SELECT = (
     "SELECT a.*, (SELECT MAX(number) FROM versions v WHERE v.article_id = a.id) AS latest_version FROM articles a"

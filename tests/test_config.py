@@ -60,7 +60,6 @@ def test_full_config_is_read(tmp_path: Path) -> None:
         tmp_path / "m.toml",
         """
 data_dir = "data"
-default_interval = "30m"
 [http]
 user_agent = "tester"
 connect_timeout = 2
@@ -76,7 +75,6 @@ tags = ["x", "y"]
     )
     config = load_config(str(path), {})
     assert config.data_dir == tmp_path / "data"
-    assert config.default_interval_seconds == 1800
     assert config.http.connect_timeout == 2.0
     assert config.http.allow_private_addresses is True
     assert config.articles[0].url == "https://news.example/a"

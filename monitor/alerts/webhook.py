@@ -41,7 +41,6 @@ from monitor.models import Alert
 
 log = logging.getLogger(__name__)
 
-FORMATS = ("json", "slack", "discord")
 SIGNATURE_HEADER = "X-Monitor-Signature"
 DELIVERY_HEADER = "X-Monitor-Delivery-Id"
 USER_AGENT = "article-monitor/0.1 (alerts)"

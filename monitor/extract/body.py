@@ -232,11 +232,6 @@ def _outermost(elements: list[Element]) -> list[Element]:
     return [e for e in elements if not any(a in chosen for a in e.iterancestors())]
 
 
-def find_container(root: Element) -> list[Element]:
-    """The element(s) holding the article body, in document order."""
-    return container_candidates(root)[0]
-
-
 def container_candidates(root: Element) -> list[list[Element]]:
     """Possible body containers, the preferred one first (then the density choice, then the rest).
 
