@@ -396,3 +396,31 @@ def test_gone_body_and_added_removed_blocks() -> None:
 def test_html_link_only_for_http_urls() -> None:
     alert = make_alert(url="javascript:alert(1)")
     assert 'href="javascript' not in render.html_body([alert])
+
+
+# --------------------------------------------------------------------------- the channel modules' own contracts
+
+
+def test_webhook_signature_is_the_documented_hmac() -> None:
+    import hashlib
+    import hmac
+
+    from monitor.alerts.webhook import sign
+
+    body = b'{"status": "changed"}'
+    assert sign("k3y", body) == "sha256=" + hmac.new(b"k3y", body, hashlib.sha256).hexdigest()
+    assert sign("k3y", body) != sign("other", body)
+
+
+def test_email_credentials_come_from_the_named_variables_only() -> None:
+    from monitor.alerts.email import credentials
+
+    channel = EmailChannel(
+        name="desk", rule=ChannelRule(), host="smtp.example", sender="m@example.com", recipients=("d@example.com",),
+        username_env="SMTP_USER", password_env="SMTP_PASS",
+    )
+    assert credentials(channel, {"SMTP_USER": "ana", "SMTP_PASS": "pw"}) == ("ana", "pw")
+    with pytest.raises(DeliveryError, match="environment variable SMTP_PASS is not set") as caught:
+        credentials(channel, {"SMTP_USER": "ana"})
+    assert "ana" not in str(caught.value)
+    assert credentials(EmailChannel(name="open", rule=ChannelRule(), host="h", sender="m@e.com", recipients=("d@e.com",)), {}) is None

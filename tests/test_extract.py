@@ -665,3 +665,27 @@ def test_dev_set_f1(shared_dir: Path) -> None:
         rows.append(evaluation.page_scores(truth[pid].get("articleBody") or "", body))
     scores = evaluation.aggregate(rows)
     assert scores["F1"] >= MEASURED_DEV_F1 - 0.01, scores
+
+
+# ------------------------------------------------------------------------------ the helpers' own contracts
+
+
+def test_site_rule_lookup_tries_the_bare_host_and_globs() -> None:
+    from monitor.extract.rules import rule_for
+
+    exact = SiteRule(name="exact", hosts=("news.example",))
+    wild = SiteRule(name="wild", hosts=("*.paper.example",))
+    assert rule_for("https://www.news.example/a", [exact, wild]) is exact
+    assert rule_for("https://city.paper.example/a", [exact, wild]) is wild
+    assert rule_for("https://paper.example/a", [exact, wild]) is None
+    assert rule_for(None, [exact]) is None
+
+
+def test_drop_tree_keeps_the_tail_text() -> None:
+    from lxml import etree
+
+    from monitor.extract.tree import drop_tree, text_content
+
+    root = etree.fromstring("<p>Before <span class='ad'>Buy now</span> after.</p>")
+    drop_tree(root[0])
+    assert text_content(root) == "Before  after."
